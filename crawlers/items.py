@@ -1,0 +1,24 @@
+"""What the spiders produce: one article per item."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ArticleItem:
+    source_id: str
+    url: str
+    title: str | None = None
+    summary: str | None = None
+    full_text: str | None = None
+    author: str | None = None
+    published: str | None = None
+    guid: str | None = None
+    canonical_url: str | None = None
+    # Filled by the pipelines.
+    language: str | None = None
+    relevance: float | None = None
+    roma_related: bool | None = None
+    content_hash: str | None = None
+    places: list = field(default_factory=list)

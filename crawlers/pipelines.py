@@ -1,0 +1,178 @@
+"""Item pipelines, one job each: normalise -> dedup -> relevance -> geocode -> store."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem, NotConfigured
+
+from geocode.gazetteer import Gazetteer
+from geocode.resolve import find_places
+from romareact import db as database
+from romareact.language import detect_language
+from romareact.relevance import score_text
+from romareact.sanitize import MAX_TITLE, clean_summary, content_hash, plain_text
+from romareact.urls import canonical_url, item_id
+
+
+def _newsroom_path(crawler) -> str:
+    path = crawler.settings.get("ROMAREACT_DB")
+    if not path:
+        raise NotConfigured("ROMAREACT_DB is not set")
+    return path
+
+
+class NormalisePipeline:
+    """Canonical URL, plain-text title, sanitised summary, content hash."""
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        url = adapter["url"]
+        page_canonical = adapter.get("canonical_url")
+        # Trust a page's rel=canonical only on its own host: a page cannot claim another site's URL.
+        if page_canonical and urlsplit(page_canonical).hostname == urlsplit(url).hostname:
+            adapter["canonical_url"] = canonical_url(page_canonical)
+        else:
+            adapter["canonical_url"] = canonical_url(url)
+        adapter["title"] = plain_text(adapter.get("title"), MAX_TITLE)
+        adapter["summary"] = clean_summary(adapter.get("summary"))
+        adapter["author"] = plain_text(adapter.get("author"), 200)
+        text = adapter.get("full_text")
+        adapter["full_text"] = text.strip() if text else None
+        adapter["content_hash"] = content_hash(adapter["full_text"])
+        return item
+
+
+class DedupPipeline:
+    """Drop the second copy of an article within one crawl (across crawls, storage upserts)."""
+
+    def __init__(self, stats):
+        self.stats = stats
+        self.seen: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        key = ItemAdapter(item)["canonical_url"]
+        if key in self.seen:
+            self.stats.inc_value("romareact/duplicate")
+            raise DropItem(f"duplicate of {key} in this crawl")
+        self.seen.add(key)
+        return item
+
+
+class RelevancePipeline:
+    """Score Roma relevance and detect the language. Irrelevant items are kept, marked."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        body = adapter.get("full_text") or plain_text(adapter.get("summary")) or ""
+        relevance = score_text(body, adapter.get("title"))
+        adapter["relevance"] = relevance.score
+        adapter["roma_related"] = relevance.roma_related
+        adapter["language"] = detect_language(f"{adapter.get('title') or ''} {body}")
+        self.stats.inc_value(f"relevance/{'relevant' if relevance.roma_related else 'irrelevant'}")
+        return item
+
+
+class GeocodePipeline:
+    """Find the settlements an article mentions, with the gazetteer in the newsroom database."""
+
+    def __init__(self, db_path: str, stats):
+        self.db_path = db_path
+        self.stats = stats
+        self.gazetteer: Gazetteer | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(_newsroom_path(crawler), crawler.stats)
+
+    def open_spider(self):
+        newsroom = database.open_newsroom(self.db_path)
+        self.gazetteer = Gazetteer.from_db(newsroom)
+        newsroom.close()
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        text = adapter.get("full_text") or plain_text(adapter.get("summary")) or ""
+        adapter["places"] = find_places(text, self.gazetteer, title=adapter.get("title"))
+        self.stats.inc_value("geocode/placed" if adapter["places"] else "geocode/unresolved")
+        return item
+
+
+class StorePipeline:
+    """Upsert the item and its mentions into the newsroom database, one short transaction each."""
+
+    def __init__(self, db_path: str, stats):
+        self.db_path = db_path
+        self.stats = stats
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(_newsroom_path(crawler), crawler.stats)
+
+    def open_spider(self):
+        self.db = database.open_newsroom(self.db_path)
+
+    def close_spider(self):
+        if self.db is not None:
+            self.db.close()
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        key = item_id(adapter["canonical_url"])
+        previous = (
+            self.db["items"].get(key) if self.db["items"].count_where("id = ?", [key]) else None
+        )
+        status = "new" if adapter["roma_related"] else "irrelevant"
+        if previous and previous["status"] in ("approved", "rejected"):
+            status = previous["status"]  # an editor's decision outlives a re-crawl
+        row = {
+            "id": key,
+            "source_id": adapter["source_id"],
+            "url": adapter["url"],
+            "canonical_url": adapter["canonical_url"],
+            "guid": adapter.get("guid"),
+            "title": adapter.get("title"),
+            "summary": adapter.get("summary"),
+            "full_text": adapter.get("full_text"),
+            "author": adapter.get("author"),
+            "published": adapter.get("published"),
+            "fetched": database.utcnow(),
+            "language": adapter.get("language"),
+            "relevance": adapter.get("relevance"),
+            "roma_related": int(bool(adapter.get("roma_related"))),
+            "status": status,
+            "content_hash": adapter.get("content_hash"),
+            "analysed_at": database.utcnow(),
+        }
+        mentions = [
+            {
+                "item_id": key,
+                "place_id": mention.place.id,
+                "start": mention.start,
+                "end": mention.end,
+                "surface": mention.surface,
+                "confidence": mention.confidence,
+                "is_primary": int(mention.primary),
+            }
+            for mention in adapter.get("places") or []
+        ]
+        with self.db.conn:
+            self.db["items"].upsert(row, pk="id")
+            self.db["mentions"].delete_where("item_id = ?", [key])
+            if mentions:
+                self.db["mentions"].insert_all(mentions)
+        self.stats.inc_value("romareact/stored")
+        return item

@@ -1,0 +1,49 @@
+"""Scrapy settings for the romareact crawlers: polite by default.
+
+`romareact crawl` starts from these and adds ROMAREACT_DB; `-s NAME=VALUE` overrides any.
+"""
+
+from romareact import __version__
+
+BOT_NAME = "romareact"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+
+# Politeness: say who we are, obey robots.txt, adapt the pace to the server.
+USER_AGENT = f"romareact/{__version__} (open-source Roma news map; polite crawler)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Bounded work per request: a hostile or broken server costs at most this much.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+REDIRECT_MAX_TIMES = 5
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawlers.middlewares.WebOnlyMiddleware": 50,
+}
+
+ITEM_PIPELINES = {
+    "crawlers.pipelines.NormalisePipeline": 100,
+    "crawlers.pipelines.DedupPipeline": 200,
+    "crawlers.pipelines.RelevancePipeline": 300,
+    "crawlers.pipelines.GeocodePipeline": 400,
+    "crawlers.pipelines.StorePipeline": 900,
+}
+
+# The newsroom database the StorePipeline writes to; set by `romareact crawl`.
+ROMAREACT_DB = None

@@ -1,0 +1,40 @@
+"""A geopy-compatible offline geocoder over the gazetteer."""
+
+from __future__ import annotations
+
+from geopy.location import Location
+
+from geocode.gazetteer import Gazetteer, Place
+
+
+class Geocoder:
+    """Answers single place-name queries like geopy's geocoders, without the network.
+
+    ``geocode("Китен, Бургас")`` narrows namesakes by a province given after a comma.
+    """
+
+    def __init__(self, gazetteer: Gazetteer):
+        self.gazetteer = gazetteer
+
+    def _location(self, place: Place) -> Location:
+        address = ", ".join(x for x in (place.name, place.municipality, place.province) if x)
+        raw = {"id": place.id, "kind": place.kind, "province": place.province}
+        return Location(address, (place.lat, place.lon, 0.0), raw)
+
+    def geocode(self, query: str, exactly_one: bool = True) -> Location | list[Location] | None:
+        name, _, qualifier = (part.strip() for part in query.partition(","))
+        candidates = self.gazetteer.candidates(name)
+        if qualifier:
+            wanted = qualifier.lower()
+            narrowed = [
+                c
+                for c in candidates
+                if wanted in {(c.province or "").lower(), (c.municipality or "").lower()}
+            ]
+            candidates = narrowed or candidates
+        if not candidates:
+            return None
+        ranked = sorted(candidates, key=Place.prominence, reverse=True)
+        if exactly_one:
+            return self._location(ranked[0])
+        return [self._location(place) for place in ranked]

@@ -1,0 +1,3 @@
+from romareact.cli import cli
+
+cli()

@@ -1,0 +1,319 @@
+"""The `romareact` command: one entry point for every job."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from romareact.paths import DATA_DIR_ENV
+
+DEFAULT_PORT = 8001
+
+
+def data_dir_option(command):
+    """Every command shares --data-dir (or $ROMAREACT_DATA_DIR), so they share one dataset."""
+
+    @click.option(
+        "--data-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar=DATA_DIR_ENV,
+        help=f"Folder holding the newsroom and public databases "
+        f"(default: ./romareact-data; also ${DATA_DIR_ENV}).",
+    )
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+def _workspace(data_dir):
+    from romareact.workspace import open_workspace
+
+    return open_workspace(data_dir)
+
+
+@click.group()
+@click.version_option(package_name="romareact")
+def cli():
+    """Gather Roma-related news, place it on the map of Bulgaria, publish it.
+
+    Start with: romareact demo
+    """
+
+
+@cli.command()
+@data_dir_option
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Sources TOML file (default: the shipped data/sources.toml).",
+)
+@click.option(
+    "-s",
+    "--setting",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=2 (repeatable).",
+)
+@click.option("--silent", is_flag=True, help="Only warnings and errors in the log.")
+def crawl(data_dir, sources_file, settings, silent):
+    """Crawl every source once, analyse, store, and publish the events.
+
+    Example: romareact crawl --sources my-sources.toml
+    """
+    from romareact.crawl import run_crawl
+    from romareact.publish import export_public, refresh_events
+    from romareact.sources import SourcesError, load_sources
+
+    try:
+        sources = load_sources(sources_file)
+    except SourcesError as error:
+        raise click.ClickException(str(error)) from None
+    overrides = {}
+    for setting in settings:
+        name, sep, value = setting.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {setting!r}", param_hint="-s")
+        overrides[name] = value
+    if silent:
+        overrides.setdefault("LOG_LEVEL", "WARNING")
+    workspace = _workspace(data_dir)
+    stats = run_crawl(workspace, sources, overrides)
+    events = refresh_events(workspace.newsroom)
+    published = export_public(workspace.newsroom, workspace.public)
+    click.echo(
+        f"crawled {len(sources)} sources: {stats.get('romareact/stored', 0)} items stored, "
+        f"{stats.get('relevance/relevant', 0)} relevant, {stats.get('geocode/placed', 0)} placed; "
+        f"{published} events published ({events['changed']} new or changed)"
+    )
+
+
+@cli.command()
+@data_dir_option
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write index.html and events.geojson into.",
+)
+def map(data_dir, out_dir):
+    """Write the public event map (HTML) and its GeoJSON to a folder.
+
+    Example: romareact map --out site/
+    """
+    from mapping.build import write_map
+
+    workspace = _workspace(data_dir)
+    from romareact.paths import public_path
+
+    result = write_map(public_path(workspace.data_dir), out_dir)
+    click.echo(f"{result['events']} events -> {result['html']} and {result['geojson']}")
+
+
+@cli.command()
+@data_dir_option
+@click.option("--port", default=DEFAULT_PORT, show_default=True, help="Port to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind; 0.0.0.0 makes the site reachable from other machines.",
+)
+@click.option(
+    "--root",
+    is_flag=True,
+    help="Print a one-time link that signs you in as root, to open the newsroom.",
+)
+def serve(data_dir, port, host, root):
+    """Serve Datasette on the newsroom and public databases, with the map at /map.
+
+    Example: romareact serve --port 8001
+    """
+    from romareact.serve import make_datasette, run
+
+    workspace = _workspace(data_dir)
+    datasette = make_datasette(workspace.data_dir)
+    _print_urls(host, port)
+    if root:
+        click.echo(
+            f"  sign in as root:  http://{host}:{port}/-/auth-token?token={datasette._root_token}"
+        )
+    run(datasette, host, port)
+
+
+def _print_urls(host: str, port: int) -> None:
+    base = f"http://{host}:{port}"
+    click.echo(f"Datasette / данни:   {base}/")
+    click.echo(f"Map / карта:         {base}/map")
+    click.echo(f"Events / събития:    {base}/public/events")
+
+
+@cli.command()
+@data_dir_option
+def analyze(data_dir):
+    """Analyse texts: JSON Lines in ({"id","text","title"?}), JSON Lines out.
+
+    Each output line: {"id","roma_related","relevance","lang","places":[...]}.
+
+    Example: echo '{"id": 1, "text": "Ромите от Сливен..."}' | romareact analyze
+    """
+    from geocode.gazetteer import Gazetteer
+    from romareact.analysis import Analyzer
+
+    workspace = _workspace(data_dir)
+    analyzer = Analyzer(Gazetteer.from_db(workspace.newsroom))
+    failures = 0
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict) or "id" not in record:
+                raise ValueError('expected an object with "id" and "text"')
+            text = record.get("text")
+            title = record.get("title")
+            if not isinstance(text, str) or (title is not None and not isinstance(title, str)):
+                raise ValueError('"text" must be a string, and "title" a string if given')
+        except ValueError as error:
+            failures += 1
+            click.echo(f"line {number}: skipped: {error}", err=True)
+            continue
+        result = analyzer.analyze(text, title)
+        click.echo(json.dumps(result.as_dict(record["id"]), ensure_ascii=False))
+    if failures:
+        sys.exit(1)
+
+
+@cli.group()
+def gazetteer():
+    """Manage the places used for geocoding (the gazetteer)."""
+
+
+@gazetteer.command("import")
+@data_dir_option
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def gazetteer_import(data_dir, path):
+    """Import a GeoNames file: postal codes (export/zip/BG) or country dump (export/dump/BG).
+
+    Example: romareact gazetteer import BG.txt
+    """
+    from geocode.importers import GazetteerFormatError, merge_places, read_gazetteer_file
+
+    try:
+        places = read_gazetteer_file(path)
+    except GazetteerFormatError as error:
+        raise click.ClickException(str(error)) from None
+    workspace = _workspace(data_dir)
+    counts = merge_places(workspace.newsroom, places, source=f"geonames:{Path(path).name}")
+    total = workspace.newsroom["places"].count_where("kind = 'settlement'")
+    click.echo(
+        f"read {counts['read']} places: {counts['added']} added, {counts['updated']} completed; "
+        f"the gazetteer now holds {total} settlements"
+    )
+
+
+@gazetteer.command("download")
+@data_dir_option
+@click.option("--url", default=None, help="Where to fetch from (default: GeoNames' BG.zip).")
+def gazetteer_download(data_dir, url):
+    """Download the Bulgarian GeoNames postal-code file and import it (needs internet).
+
+    Example: romareact gazetteer download
+    """
+    from geocode.importers import GEONAMES_POSTAL_URL, GazetteerFormatError, download, merge_places
+
+    url = url or GEONAMES_POSTAL_URL
+    click.echo(f"downloading {url} ...")
+    try:
+        places = download(url)
+    except GazetteerFormatError as error:
+        raise click.ClickException(f"{url} is not a usable GeoNames file: {error}") from None
+    except OSError as error:
+        raise click.ClickException(f"could not download {url}: {error}") from None
+    if len(places) < 100:
+        raise click.ClickException(f"{url} holds only {len(places)} places; not imported")
+    workspace = _workspace(data_dir)
+    counts = merge_places(workspace.newsroom, places, source="geonames-download")
+    total = workspace.newsroom["places"].count_where("kind = 'settlement'")
+    click.echo(
+        f"read {counts['read']} places: {counts['added']} added, {counts['updated']} completed; "
+        f"the gazetteer now holds {total} settlements"
+    )
+
+
+@cli.command()
+@data_dir_option
+@click.option("--no-serve", is_flag=True, help="Stop after building; print a summary.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, help="Port for Datasette.")
+def demo(data_dir, no_serve, port):
+    """Run the whole pipeline on the bundled demo news site, then serve the result.
+
+    Crawls a local demo site (RSS feed + listing page), judges relevance, places the stories,
+    stores, publishes, builds the map, and serves Datasette with the map at /map.
+
+    Example: romareact demo --no-serve
+    """
+    from mapping.build import write_map
+    from romareact.demo_site import base_url, demo_sources, serve_demo_site
+    from romareact.paths import public_path
+
+    workspace = _workspace(data_dir)
+    site = serve_demo_site()
+    base = base_url(site)
+    click.echo(f"demo news site running at {base}/")
+    with tempfile.TemporaryDirectory() as tmp:
+        sources_file = Path(tmp) / "demo-sources.toml"
+        sources_file.write_text(demo_sources(base), encoding="utf-8")
+        # The crawl runs in its own process: Twisted's reactor cannot restart in this one,
+        # and the web server needs a fresh event loop afterwards.
+        command = [
+            sys.executable, "-m", "romareact", "crawl", "--data-dir", str(workspace.data_dir),
+            "--sources", str(sources_file), "--silent",
+            # A local site needs no politeness delay.
+            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+        ]  # fmt: skip
+        result = subprocess.run(command, check=False)
+    site.shutdown()
+    if result.returncode != 0:
+        raise click.ClickException("the demo crawl failed; see the log above")
+    summary = demo_summary(workspace.newsroom)
+    out = write_map(public_path(workspace.data_dir), workspace.data_dir / "map")
+    click.echo(
+        f"demo: {summary['fetched']} items fetched, {summary['relevant']} relevant, "
+        f"{summary['placed']} placed, {summary['unresolved']} unresolved"
+    )
+    click.echo(f"map: {out['html']} ({out['events']} events), GeoJSON: {out['geojson']}")
+    if no_serve:
+        return
+    from romareact.serve import make_datasette, run
+
+    _print_urls("127.0.0.1", port)
+    run(make_datasette(workspace.data_dir), "127.0.0.1", port)
+
+
+def demo_summary(newsroom) -> dict:
+    """Counts over the demo sources' items."""
+    row = next(
+        newsroom.query(
+            """
+            select count(*) as fetched,
+                   coalesce(sum(roma_related), 0) as relevant,
+                   coalesce(sum(roma_related and exists (
+                       select 1 from mentions m where m.item_id = items.id and m.is_primary
+                   )), 0) as placed
+            from items where source_id like 'demo-%'
+            """
+        )
+    )
+    row["unresolved"] = row["relevant"] - row["placed"]
+    return row

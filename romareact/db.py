@@ -1,0 +1,233 @@
+"""Database schema and numbered migrations for the newsroom and public databases.
+
+Both databases are plain SQLite files in WAL mode, written with sqlite-utils. Every
+migration is recorded in ``_migrations`` and written so that running it twice is harmless.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+ITEM_STATUSES = ("new", "irrelevant", "approved", "rejected")
+
+
+def utcnow() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open a database file in WAL mode with foreign keys enforced."""
+    db = sqlite_utils.Database(path)
+    db.conn.execute("PRAGMA journal_mode=WAL")
+    db.conn.execute("PRAGMA foreign_keys=ON")
+    # Crawler processes and the web app share the file; wait instead of failing on a lock.
+    db.conn.execute("PRAGMA busy_timeout=30000")
+    return db
+
+
+def _newsroom_1_initial(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "id": str,
+            "name": str,
+            "kind": str,
+            "homepage": str,
+            "url": str,
+            "language": str,
+            "country": str,
+            "category": str,
+            "interval_minutes": int,
+            "rules": str,
+            "enabled": int,
+            "added_at": str,
+        },
+        pk="id",
+        not_null={"name", "kind", "url"},
+        defaults={"enabled": 1, "interval_minutes": 60},
+        if_not_exists=True,
+    )
+    db["places"].create(
+        {
+            "id": str,
+            "name": str,
+            "name_latin": str,
+            "kind": str,
+            "province": str,
+            "province_code": str,
+            "municipality": str,
+            "lat": float,
+            "lon": float,
+            "population": int,
+            "geonameid": int,
+            "alt_names": str,
+            "source": str,
+        },
+        pk="id",
+        not_null={"name", "kind", "lat", "lon"},
+        if_not_exists=True,
+    )
+    db["items"].create(
+        {
+            "id": str,
+            "source_id": str,
+            "url": str,
+            "canonical_url": str,
+            "guid": str,
+            "title": str,
+            "summary": str,
+            "full_text": str,
+            "author": str,
+            "published": str,
+            "fetched": str,
+            "language": str,
+            "relevance": float,
+            "roma_related": int,
+            "status": str,
+            "content_hash": str,
+            "analysed_at": str,
+        },
+        pk="id",
+        not_null={"url", "canonical_url", "fetched", "status"},
+        foreign_keys=[("source_id", "sources", "id")],
+        if_not_exists=True,
+    )
+    db["items"].create_index(["canonical_url"], unique=True, if_not_exists=True)
+    db["items"].create_index(["guid"], if_not_exists=True)
+    db["items"].create_index(["status", "relevance"], if_not_exists=True)
+    db["mentions"].create(
+        {
+            "item_id": str,
+            "place_id": str,
+            "start": int,
+            "end": int,
+            "surface": str,
+            "confidence": float,
+            "is_primary": int,
+        },
+        pk=("item_id", "place_id", "start"),
+        foreign_keys=[("item_id", "items", "id"), ("place_id", "places", "id")],
+        if_not_exists=True,
+    )
+    db["mentions"].create_index(["place_id"], if_not_exists=True)
+    db["events"].create(
+        {
+            "id": str,
+            "item_id": str,
+            "title": str,
+            "excerpt": str,
+            "date": str,
+            "place_id": str,
+            "category": str,
+            "review_status": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("item_id", "items", "id"), ("place_id", "places", "id")],
+        if_not_exists=True,
+    )
+    db["audit_log"].create(
+        {
+            "id": int,
+            "at": str,
+            "actor": str,
+            "action": str,
+            "table_name": str,
+            "row_id": str,
+            "before": str,
+            "after": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    if "items_fts" not in db.table_names():
+        db["items"].enable_fts(["title", "summary", "full_text"], create_triggers=True)
+
+
+def _public_1_initial(db: sqlite_utils.Database) -> None:
+    db["events"].create(
+        {
+            "id": str,
+            "title": str,
+            "excerpt": str,
+            "date": str,
+            "place": str,
+            "municipality": str,
+            "province": str,
+            "lat": float,
+            "lon": float,
+            "precision": str,
+            "category": str,
+            "review_status": str,
+            "source": str,
+            "source_url": str,
+            "published_at": str,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    if "events_fts" not in db.table_names():
+        db["events"].enable_fts(["title", "excerpt", "place"], create_triggers=True)
+
+
+Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
+
+NEWSROOM_MIGRATIONS: list[Migration] = [(1, "initial schema", _newsroom_1_initial)]
+PUBLIC_MIGRATIONS: list[Migration] = [(1, "initial schema", _public_1_initial)]
+
+
+def migrate(db: sqlite_utils.Database, migrations: list[Migration]) -> list[int]:
+    """Apply the migrations not yet recorded; returns the numbers applied now."""
+    db["_migrations"].create(
+        {"id": int, "name": str, "applied_at": str}, pk="id", if_not_exists=True
+    )
+    done = {row["id"] for row in db["_migrations"].rows}
+    applied = []
+    for number, name, apply in migrations:
+        if number in done:
+            continue
+        with db.conn:
+            apply(db)
+            db["_migrations"].insert({"id": number, "name": name, "applied_at": utcnow()})
+        applied.append(number)
+    return applied
+
+
+def open_newsroom(path: str | Path) -> sqlite_utils.Database:
+    db = connect(path)
+    migrate(db, NEWSROOM_MIGRATIONS)
+    return db
+
+
+def open_public(path: str | Path) -> sqlite_utils.Database:
+    db = connect(path)
+    migrate(db, PUBLIC_MIGRATIONS)
+    return db
+
+
+def audit(
+    db: sqlite_utils.Database,
+    action: str,
+    table_name: str,
+    row_id: str | None = None,
+    before: dict | None = None,
+    after: dict | None = None,
+    actor: str = "system",
+) -> None:
+    """Append one entry to the audit log."""
+    db["audit_log"].insert(
+        {
+            "at": utcnow(),
+            "actor": actor,
+            "action": action,
+            "table_name": table_name,
+            "row_id": row_id,
+            "before": json.dumps(before, ensure_ascii=False) if before is not None else None,
+            "after": json.dumps(after, ensure_ascii=False) if after is not None else None,
+        }
+    )

@@ -1,0 +1,37 @@
+"""A cheap language guess for news text: Bulgarian, English and the neighbours' languages."""
+
+from __future__ import annotations
+
+import re
+
+_WORDS = re.compile(r"[^\W\d_]+")
+# Letters that occur in one Cyrillic language but not in Bulgarian.
+_MACEDONIAN = set("ѓќѕјљњџ")
+_SERBIAN = set("ђћјљњџ")
+_RUSSIAN = set("ыэё")
+_STOPWORDS = {
+    "en": {"the", "and", "of", "to", "in", "is", "that", "for", "with", "on", "was", "are"},
+    "ro": {"și", "şi", "în", "care", "pentru", "cu", "din", "este", "sunt", "la", "nu", "pe"},
+    "sr": {"je", "da", "se", "na", "su", "za", "od", "koji", "kao", "ali", "što", "u"},
+}
+
+
+def detect_language(text: str) -> str:
+    """ISO 639-1 code of the text's language, or "und" when it cannot tell."""
+    letters = [c for c in text.lower() if c.isalpha()]
+    if len(letters) < 3:
+        return "und"
+    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
+    if cyrillic / len(letters) > 0.5:
+        present = set(letters)
+        if present & _MACEDONIAN - _SERBIAN or ("ѓ" in present or "ќ" in present):
+            return "mk"
+        if present & _SERBIAN:
+            return "sr"
+        if present & _RUSSIAN:
+            return "ru"
+        return "bg"
+    words = _WORDS.findall(text.lower())
+    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    best = max(scores, key=scores.get)
+    return best if scores[best] >= min(2, max(1, len(words) // 10)) else "und"

@@ -1,0 +1,46 @@
+"""Where things live: the user's data directory and the files shipped with the package."""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+DATA_DIR_ENV = "ROMAREACT_DATA_DIR"
+DEFAULT_DATA_DIR = "romareact-data"
+NEWSROOM_DB = "newsroom.db"
+PUBLIC_DB = "public.db"
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """The data directory: the argument, else $ROMAREACT_DATA_DIR, else ./romareact-data."""
+    chosen = data_dir or os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR
+    path = Path(chosen).expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def newsroom_path(data_dir: Path) -> Path:
+    return data_dir / NEWSROOM_DB
+
+
+def public_path(data_dir: Path) -> Path:
+    return data_dir / PUBLIC_DB
+
+
+def _shipped(package: str, folder: str) -> Path:
+    try:
+        return Path(str(resources.files(package)))
+    except ModuleNotFoundError:
+        # An editable install imports from the source tree, where the folder keeps its name.
+        return Path(__file__).resolve().parent.parent / folder
+
+
+def shipped_data() -> Path:
+    """The repository's data/ folder, installed as romareact.data."""
+    return _shipped("romareact.data", "data")
+
+
+def shipped_datasette_config() -> Path:
+    """The repository's datasette/ configuration folder, installed as romareact.datasette_config."""
+    return _shipped("romareact.datasette_config", "datasette")

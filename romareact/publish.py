@@ -1,0 +1,96 @@
+"""From curated newsroom to public dataset: events, then the public database.
+
+Until editors can review (the curation plugin), every Roma-related item with a placed primary
+settlement becomes an event marked "unreviewed"; an editor's rejection removes it.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from romareact.db import audit, utcnow
+from romareact.sanitize import plain_text
+
+EXCERPT_CHARS = 300
+_ELIGIBLE_ITEMS = """
+select items.id as item_id, items.title, items.summary, items.full_text, items.published,
+       items.fetched, items.status, mentions.place_id
+from items
+join mentions on mentions.item_id = items.id and mentions.is_primary = 1
+where items.roma_related = 1 and items.status in ('new', 'approved')
+"""
+
+
+def _excerpt(summary: str | None, full_text: str | None) -> str | None:
+    text = plain_text(summary) or plain_text(full_text)
+    if text and len(text) > EXCERPT_CHARS:
+        text = text[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def refresh_events(newsroom: sqlite_utils.Database) -> dict:
+    """Create or update one event per eligible item; remove events whose item is no longer so."""
+    existing = {row["id"]: row for row in newsroom["events"].rows}
+    now = utcnow()
+    rows = []
+    for item in newsroom.query(_ELIGIBLE_ITEMS):
+        before = existing.pop(item["item_id"], None)
+        row = {
+            "id": item["item_id"],
+            "item_id": item["item_id"],
+            "title": item["title"],
+            "excerpt": _excerpt(item["summary"], item["full_text"]),
+            "date": (item["published"] or item["fetched"])[:10],
+            "place_id": item["place_id"],
+            "category": before["category"] if before else None,
+            "review_status": "approved" if item["status"] == "approved" else "unreviewed",
+            "created_at": before["created_at"] if before else now,
+            "updated_at": now,
+        }
+        changed = before is None or any(
+            before[k] != row[k] for k in row if k not in ("updated_at", "created_at")
+        )
+        if changed:
+            rows.append((before, row))
+    with newsroom.conn:
+        for before, row in rows:
+            newsroom["events"].upsert(row, pk="id")
+            audit(
+                newsroom,
+                "event.created" if before is None else "event.updated",
+                "events",
+                row["id"],
+                before,
+                row,
+            )
+        for stale in existing.values():
+            newsroom["events"].delete(stale["id"])
+            audit(newsroom, "event.removed", "events", stale["id"], stale, None)
+    return {"changed": len(rows), "removed": len(existing), "total": newsroom["events"].count}
+
+
+_PUBLIC_ROWS = """
+select events.id, events.title, events.excerpt, events.date, places.name as place,
+       places.municipality, places.province, places.lat, places.lon,
+       case when places.kind = 'province' then 'province' else 'settlement' end as precision,
+       events.category, events.review_status, sources.name as source,
+       items.url as source_url, events.updated_at as published_at
+from events
+join places on places.id = events.place_id
+join items on items.id = events.item_id
+left join sources on sources.id = items.source_id
+"""
+
+
+def export_public(newsroom: sqlite_utils.Database, public: sqlite_utils.Database) -> int:
+    """Make the public events table exactly the newsroom's events; returns the event count."""
+    rows = list(newsroom.query(_PUBLIC_ROWS))
+    keep = [row["id"] for row in rows]
+    with public.conn:
+        public["events"].upsert_all(rows, pk="id")
+        if keep:
+            marks = ",".join("?" for _ in keep)
+            public["events"].delete_where(f"id not in ({marks})", keep)
+        else:
+            public["events"].delete_where()
+    return len(rows)

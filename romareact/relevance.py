@@ -1,0 +1,88 @@
+"""Relevance v1: is a text about Roma people or communities? A lexicon score in 0..1."""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+
+from romareact.paths import shipped_data
+
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
+THRESHOLD = 0.5
+_NUMERALS = {
+    "двама", "трима", "четирима", "петима", "шестима", "седмина", "осмина", "деветима",
+    "десетима", "няколко", "много", "стотина", "хиляди", "стотици", "десетки",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Relevance:
+    score: float
+    roma_related: bool
+    matched: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    strong: frozenset[str]
+    context: frozenset[str]
+    traps: tuple[str, ...]
+    count_form: str | None
+
+
+@cache
+def _lexicons() -> dict[str, _Lexicon]:
+    with open(shipped_data() / "lexicons" / "relevance.toml", "rb") as handle:
+        raw = tomllib.load(handle)
+    return {
+        lang: _Lexicon(
+            strong=frozenset(entry["strong"]),
+            context=frozenset(entry["context"]),
+            traps=tuple(entry.get("traps", ())),
+            count_form=entry.get("count_form"),
+        )
+        for lang, entry in raw.items()
+    }
+
+
+def _strong_hits(words: list[str], original: list[str], lexicon: _Lexicon) -> list[str]:
+    hits = []
+    for index, word in enumerate(words):
+        if word in lexicon.strong:
+            # English "Roma" is a proper noun; lower-case "roma" is mostly noise.
+            if word == "roma" and not original[index][0].isupper():
+                continue
+            hits.append(word)
+        elif word == lexicon.count_form and index > 0:
+            before = words[index - 1]
+            if original[index].islower() and (before.isdigit() or before in _NUMERALS):
+                hits.append(word)
+    return hits
+
+
+def score_text(text: str, title: str | None = None) -> Relevance:
+    """Score a text (and its title, which weighs more) for Roma relevance."""
+    lexicons = _lexicons()
+    body_original = _WORD.findall(text)
+    title_original = _WORD.findall(title or "")
+    lowered = f"{title or ''}\n{text}".lower()
+    strength = 0.0
+    matched: list[str] = []
+    for lexicon in lexicons.values():
+        body = _strong_hits([w.lower() for w in body_original], body_original, lexicon)
+        head = _strong_hits([w.lower() for w in title_original], title_original, lexicon)
+        traps = sum(lowered.count(trap) for trap in lexicon.traps)
+        hits = max(0, len(body) + len(head) - traps)
+        if not hits:
+            continue
+        context = sum(1 for w in body_original if w.lower() in lexicon.context)
+        found = 1.0 + 0.5 * (min(hits, 7) - 1) + (1.5 if head else 0.0) + min(context, 5) * 0.3
+        if hits == 1 and not head and len(body_original) > 400:
+            found *= 0.6  # one word in passing in a long text on something else
+        strength += found
+        matched.extend([*head, *body])
+    score = 1 - math.exp(-strength / 1.2)
+    return Relevance(round(score, 3), score >= THRESHOLD, tuple(dict.fromkeys(matched)))

@@ -1,0 +1,93 @@
+"""The list of news sources: read from TOML, validated, stored in the newsroom database."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import sqlite_utils
+
+from romareact.db import utcnow
+from romareact.paths import shipped_data
+
+KINDS = ("feed", "listing")
+_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class SourcesError(ValueError):
+    """The sources file is malformed; the message names the source and field."""
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    name: str
+    kind: str
+    url: str
+    homepage: str | None = None
+    language: str | None = None
+    country: str | None = None
+    category: str | None = None
+    interval_minutes: int = 60
+    rules: dict = field(default_factory=dict)
+
+    def as_row(self) -> dict:
+        row = asdict(self)
+        row["rules"] = json.dumps(self.rules, ensure_ascii=False)
+        return row
+
+
+def default_sources_path() -> Path:
+    return shipped_data() / "sources.toml"
+
+
+def _validate(entry: dict, position: int) -> Source:
+    where = f"source #{position} ({entry.get('id', 'no id')})"
+    for required in ("id", "name", "kind", "url"):
+        if not isinstance(entry.get(required), str) or not entry[required].strip():
+            raise SourcesError(f"{where}: '{required}' is required and must be text")
+    if not _ID.match(entry["id"]):
+        raise SourcesError(f"{where}: 'id' must be lower-case letters, digits, '-' or '_'")
+    if entry["kind"] not in KINDS:
+        raise SourcesError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
+    if urlsplit(entry["url"]).scheme not in ("http", "https"):
+        raise SourcesError(f"{where}: 'url' must be an http(s) URL, got {entry['url']!r}")
+    rules = entry.get("rules", {})
+    if entry["kind"] == "listing" and not (rules.get("links") or rules.get("links_xpath")):
+        raise SourcesError(
+            f"{where}: a listing source needs rules.links (CSS) or rules.links_xpath"
+        )
+    known = set(Source.__dataclass_fields__)
+    unknown = set(entry) - known
+    if unknown:
+        raise SourcesError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    return Source(**entry)
+
+
+def load_sources(path: str | Path | None = None) -> list[Source]:
+    """Read and validate a sources TOML file (default: the shipped data/sources.toml)."""
+    path = Path(path) if path else default_sources_path()
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise SourcesError(f"{path}: not valid TOML: {error}") from None
+    entries = raw.get("source", [])
+    sources = [_validate(entry, number) for number, entry in enumerate(entries, 1)]
+    ids = [s.id for s in sources]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise SourcesError(f"{path}: duplicate source id(s): {', '.join(duplicates)}")
+    return sources
+
+
+def register_sources(db: sqlite_utils.Database, sources: list[Source]) -> None:
+    """Upsert sources by id, keeping the date each was first added."""
+    existing = {row["id"]: row["added_at"] for row in db["sources"].rows}
+    rows = [{**s.as_row(), "added_at": existing.get(s.id) or utcnow()} for s in sources]
+    with db.conn:
+        db["sources"].upsert_all(rows, pk="id")
