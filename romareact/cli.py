@@ -284,6 +284,7 @@ def demo(data_dir, no_serve, port):
         ]  # fmt: skip
         result = subprocess.run(command, check=False)
     site.shutdown()
+    site.server_close()
     if result.returncode != 0:
         raise click.ClickException("the demo crawl failed; see the log above")
     summary = demo_summary(workspace.newsroom)

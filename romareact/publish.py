@@ -21,8 +21,10 @@ where items.roma_related = 1 and items.status in ('new', 'approved')
 """
 
 
-def _excerpt(summary: str | None, full_text: str | None) -> str | None:
+def _excerpt(title: str | None, summary: str | None, full_text: str | None) -> str | None:
     text = plain_text(summary) or plain_text(full_text)
+    if text and title and text.startswith(title):
+        text = text[len(title) :].lstrip() or None  # extracted text often opens with the headline
     if text and len(text) > EXCERPT_CHARS:
         text = text[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "…"
     return text
@@ -39,7 +41,7 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
             "id": item["item_id"],
             "item_id": item["item_id"],
             "title": item["title"],
-            "excerpt": _excerpt(item["summary"], item["full_text"]),
+            "excerpt": _excerpt(item["title"], item["summary"], item["full_text"]),
             "date": (item["published"] or item["fetched"])[:10],
             "place_id": item["place_id"],
             "category": before["category"] if before else None,

@@ -35,9 +35,10 @@ class FeedSpider(ArticleSpider):
     def parse_feed(self, response, source: dict):
         # Parse the bytes Scrapy already downloaded; feedparser never touches the network.
         # Its own sanitiser is off: the pipelines sanitise with nh3, which is far faster.
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         parsed = feedparser.parse(
             response.body,
-            response_headers={"content-type": response.headers.get("Content-Type", b"").decode()},
+            response_headers={"content-type": content_type} if content_type else None,
             sanitize_html=False,
             resolve_relative_uris=False,
         )
@@ -51,6 +52,8 @@ class FeedSpider(ArticleSpider):
             self.logger.warning("feed %s has no entries", response.url)
         for entry in parsed.entries:
             link = entry.get("link")
+            if entry.get("guidislink") and not link.startswith(("http://", "https://")):
+                link = None  # feedparser took a GUID like "g-2" for a permalink
             if not link:
                 self.crawler.stats.inc_value("romareact/entry_without_link")
                 continue

@@ -1,0 +1,163 @@
+"""End to end: crawl local sites with the real spiders into a temporary data directory."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sqlite_utils
+
+from romareact.demo_site import base_url, demo_sources, load_articles, serve_demo_site
+
+FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "--silent"]
+
+
+def romareact(*args, check=True):
+    result = subprocess.run(
+        [sys.executable, "-m", "romareact", *args], capture_output=True, text=True, timeout=300
+    )
+    if check:
+        assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """The demo site plus a broken source, crawled twice into one data directory."""
+    data_dir = tmp_path_factory.mktemp("crawl")
+    site = serve_demo_site()
+    base = base_url(site)
+    broken = f"""
+[[source]]
+id = "broken-feed"
+name = "A feed that is an error page"
+kind = "feed"
+url = "{base}/no-such-feed.xml"
+
+[[source]]
+id = "unreachable"
+name = "Nothing listens here"
+kind = "feed"
+url = "http://127.0.0.1:9/rss"
+"""
+    sources = data_dir / "sources.toml"
+    sources.write_text(demo_sources(base) + broken, encoding="utf-8")
+    first = romareact("crawl", "--data-dir", str(data_dir), "--sources", str(sources), *FAST)
+    second = romareact("crawl", "--data-dir", str(data_dir), "--sources", str(sources), *FAST)
+    site.shutdown()
+    site.server_close()
+    return {"data_dir": data_dir, "first": first, "second": second, "base": base}
+
+
+def _newsroom(crawled):
+    return sqlite_utils.Database(crawled["data_dir"] / "newsroom.db")
+
+
+def test_every_article_is_stored_once_even_after_a_recrawl(crawled):
+    items = list(_newsroom(crawled)["items"].rows)
+    articles = load_articles()
+    assert len(items) == len(articles) == 34
+    paths = sorted(item["url"].removeprefix(crawled["base"]) for item in items)
+    assert paths == sorted(a.path for a in articles)
+    assert "0 new or changed" in crawled["second"].stdout
+
+
+def test_broken_sources_do_not_stop_the_others(crawled):
+    assert "crawled 4 sources: 34 items stored" in crawled["first"].stdout
+
+
+def test_feed_and_listing_items_have_text_and_metadata(crawled):
+    rows = {r["url"].rsplit("/", 1)[1]: r for r in _newsroom(crawled)["items"].rows}
+    feed_item = rows["kiten-zdravni-mediatori.html"]
+    assert feed_item["source_id"] == "demo-feed"
+    assert feed_item["guid"] == "demo-kiten-zdravni-mediatori"
+    assert feed_item["published"] == "2026-11-18T12:05:00+00:00"
+    assert feed_item["author"] == "Елена Димова"
+    assert "джипито от Приморско" in feed_item["full_text"]
+    listing_item = rows["petrich-futbol.html"]
+    assert listing_item["source_id"] == "demo-regional"
+    assert listing_item["published"] == "2026-11-13"
+    assert listing_item["title"].startswith("Отбор на ромски младежи")
+
+
+def test_relevance_flags_match_the_editors_judgement(crawled):
+    gold = {a.path: a.gold_relevant for a in load_articles()}
+    for item in _newsroom(crawled)["items"].rows:
+        path = item["url"].removeprefix(crawled["base"])
+        assert bool(item["roma_related"]) == gold[path], item["title"]
+        assert item["status"] == ("new" if gold[path] else "irrelevant")
+
+
+def test_primary_places_match_the_editors_judgement(crawled):
+    gold = {a.path: a.gold_place for a in load_articles()}
+    query = """select items.url, places.name || ', ' || places.province as place
+               from items left join mentions on mentions.item_id = items.id and mentions.is_primary
+               left join places on places.id = mentions.place_id"""
+    for row in _newsroom(crawled).query(query):
+        assert row["place"] == gold[row["url"].removeprefix(crawled["base"])], row["url"]
+
+
+def test_public_database_holds_only_relevant_placed_events(crawled):
+    public = sqlite_utils.Database(crawled["data_dir"] / "public.db")
+    events = list(public["events"].rows)
+    assert len(events) == sum(a.gold_relevant for a in load_articles()) == 24
+    assert {e["review_status"] for e in events} == {"unreviewed"}
+    kiten = {(e["place"], e["province"]) for e in events if e["place"] == "Китен"}
+    assert kiten == {("Китен", "Бургас"), ("Китен", "Варна")}
+    assert all(e["source_url"].startswith(crawled["base"]) for e in events)
+    columns = set(public["events"].columns_dict)
+    assert "full_text" not in columns
+
+
+def test_map_and_geojson_from_the_crawl(crawled, tmp_path):
+    romareact("map", "--out", str(tmp_path), "--data-dir", str(crawled["data_dir"]))
+    features = json.loads((tmp_path / "events.geojson").read_text(encoding="utf-8"))["features"]
+    assert len(features) == 24
+    dunavtsi = sorted(
+        (f["properties"]["province"], f["geometry"]["coordinates"])
+        for f in features
+        if f["properties"]["place"] == "Дунавци"
+    )
+    assert [p for p, _ in dunavtsi] == ["Видин", "Стара Загора"]
+    vidin_lon, vidin_lat = dunavtsi[0][1]
+    assert (round(vidin_lat, 1), round(vidin_lon, 1)) == (43.9, 22.8)
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "Дунавци" in html and '<span class="count">24</span>' in html
+
+
+def test_robots_txt_is_obeyed(httpserver, tmp_path):
+    httpserver.expect_request("/robots.txt").respond_with_data(
+        "User-agent: *\nDisallow: /private/\n", content_type="text/plain"
+    )
+    feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>Открита</title><link>{httpserver.url_for("/open/1")}</link></item>
+<item><title>Забранена</title><link>{httpserver.url_for("/private/2")}</link></item>
+</channel></rss>"""
+    httpserver.expect_request("/rss").respond_with_data(feed, content_type="application/rss+xml")
+    httpserver.expect_request("/open/1").respond_with_data(
+        "<html><body><article><p>Текст.</p></article></body></html>", content_type="text/html"
+    )
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[[source]]\nid = "t"\nname = "T"\nkind = "feed"\nurl = "{httpserver.url_for("/rss")}"\n',
+        encoding="utf-8",
+    )
+    romareact("crawl", "--data-dir", str(tmp_path / "d"), "--sources", str(sources), *FAST)
+    requested = [request.path for request, _ in httpserver.log]
+    assert "/open/1" in requested and "/private/2" not in requested
+    items = {
+        r["title"]: r for r in sqlite_utils.Database(tmp_path / "d" / "newsroom.db")["items"].rows
+    }
+    # The disallowed page was never fetched; its feed entry is kept, without page text.
+    assert items["Забранена"]["full_text"] is None
+    assert items["Открита"]["full_text"] == "Текст."
+
+
+def test_an_invalid_sources_file_is_refused_clearly(tmp_path):
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[source]]\nid = "x"\nname = "X"\nkind = "feed"\nurl = "file:///etc/passwd"\n'
+    )
+    result = romareact("crawl", "--data-dir", str(tmp_path), "--sources", str(sources), check=False)
+    assert result.returncode == 1
+    assert "'url' must be an http(s) URL" in result.stderr

@@ -1,0 +1,66 @@
+"""Schema, migrations and idempotent writes."""
+
+import sqlite_utils
+
+from romareact import db
+
+
+def test_migrations_are_recorded_and_safe_to_rerun(tmp_path):
+    path = tmp_path / "newsroom.db"
+    first = db.open_newsroom(path)
+    assert [row["id"] for row in first["_migrations"].rows] == [1]
+    first.close()
+    again = db.open_newsroom(path)
+    assert db.migrate(again, db.NEWSROOM_MIGRATIONS) == []
+    assert {"sources", "items", "places", "mentions", "events", "audit_log", "items_fts"} <= set(
+        again.table_names()
+    )
+
+
+def test_databases_use_wal(tmp_path):
+    newsroom = db.open_newsroom(tmp_path / "newsroom.db")
+    public = db.open_public(tmp_path / "public.db")
+    for database in (newsroom, public):
+        assert database.execute("pragma journal_mode").fetchone()[0] == "wal"
+
+
+def _item(**changes):
+    row = {
+        "id": "abc",
+        "url": "https://example.org/a",
+        "canonical_url": "https://example.org/a",
+        "fetched": "2026-11-01T00:00:00+00:00",
+        "status": "new",
+        "title": "Ромски деца тръгват на училище",
+        "full_text": "Първи учебен ден в квартала.",
+    }
+    row.update(changes)
+    return row
+
+
+def test_item_upsert_updates_instead_of_duplicating_and_fts_follows(tmp_path):
+    newsroom = db.open_newsroom(tmp_path / "newsroom.db")
+    newsroom["items"].upsert(_item(), pk="id")
+    newsroom["items"].upsert(_item(title="Нов учебен ден"), pk="id")
+    assert newsroom["items"].count == 1
+    found = list(newsroom["items"].search("учебен"))
+    assert [row["title"] for row in found] == ["Нов учебен ден"]
+
+
+def test_canonical_url_is_unique(tmp_path):
+    newsroom = db.open_newsroom(tmp_path / "newsroom.db")
+    newsroom["items"].insert(_item())
+    try:
+        newsroom["items"].insert(_item(id="other"))
+    except sqlite_utils.utils.sqlite3.IntegrityError:
+        pass
+    else:
+        raise AssertionError("a second row with the same canonical URL was accepted")
+
+
+def test_audit_log_records_before_and_after(tmp_path):
+    newsroom = db.open_newsroom(tmp_path / "newsroom.db")
+    db.audit(newsroom, "event.updated", "events", "e1", {"title": "a"}, {"title": "б"})
+    row = next(newsroom["audit_log"].rows)
+    assert (row["action"], row["row_id"], row["actor"]) == ("event.updated", "e1", "system")
+    assert row["before"] == '{"title": "a"}' and row["after"] == '{"title": "б"}'

@@ -1,0 +1,96 @@
+"""The main job, as a new user runs it: `romareact demo --no-serve`, then `romareact serve`."""
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("demo")
+    result = subprocess.run(
+        [sys.executable, "-m", "romareact", "demo", "--no-serve", "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return data_dir, result.stdout
+
+
+def test_demo_prints_the_summary(demo_dir):
+    _, output = demo_dir
+    match = re.search(
+        r"demo: (\d+) items fetched, (\d+) relevant, (\d+) placed, (\d+) unresolved", output
+    )
+    assert match, output
+    assert tuple(map(int, match.groups())) == (34, 24, 24, 0)
+
+
+def test_demo_writes_the_map(demo_dir):
+    data_dir, _ = demo_dir
+    html = (data_dir / "map" / "index.html").read_text(encoding="utf-8")
+    assert '<span class="count">24</span>' in html
+    geojson = json.loads((data_dir / "map" / "events.geojson").read_text(encoding="utf-8"))
+    assert len(geojson["features"]) == 24
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read().decode("utf-8")
+
+
+def test_serve_answers_with_datasette_and_the_map(demo_dir):
+    data_dir, _ = demo_dir
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "romareact",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, _ = _get(base + "/")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None, server.stderr.read()
+                assert time.monotonic() < deadline, "serve did not answer within 60 s"
+                time.sleep(0.3)
+        assert status == 200
+        status, page = _get(base + "/map")
+        assert status == 200 and '<span class="count">24</span>' in page
+        status, body = _get(base + "/public/events.json?_shape=array&_size=max")
+        assert len(json.loads(body)) == 24
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _get(base + "/newsroom/items.json")
+        assert refused.value.code == 403
+        refused.value.close()
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)

@@ -1,0 +1,208 @@
+"""Spiders and pipelines, offline: responses built from bytes, a crawler from settings."""
+
+import pytest
+from scrapy.exceptions import DropItem, IgnoreRequest
+from scrapy.http import HtmlResponse, Request, XmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawlers.items import ArticleItem
+from crawlers.middlewares import WebOnlyMiddleware
+from crawlers.pipelines import (
+    DedupPipeline,
+    GeocodePipeline,
+    NormalisePipeline,
+    RelevancePipeline,
+    StorePipeline,
+)
+from crawlers.spiders.feed import FeedSpider
+from crawlers.spiders.listing import ListingSpider
+from romareact import db
+from romareact.workspace import open_workspace
+
+FEED_SOURCE = {"id": "s1", "kind": "feed", "url": "https://news.example/rss"}
+LISTING_SOURCE = {
+    "id": "s2",
+    "kind": "listing",
+    "url": "https://news.example/list/",
+    "rules": {"links": "ul.news a::attr(href)", "next_page": "a.next::attr(href)", "max_pages": 2},
+}
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Новини</title>
+<item><title>Ромите от Сливен &lt;b&gt;протестират&lt;/b&gt;</title>
+<link>https://news.example/a/1?utm_source=rss</link><guid>g-1</guid>
+<pubDate>Fri, 20 Nov 2026 09:15:00 +0200</pubDate><description>Кратко.</description></item>
+<item><title>Без връзка</title><guid>g-2</guid></item>
+<item><title>Относителна връзка</title><link>/a/2</link></item>
+</channel></rss>""".encode()
+
+
+def _spider(cls, source):
+    crawler = get_crawler(cls)
+    return cls.from_crawler(crawler, sources=[source])
+
+
+def test_feed_spider_follows_entries_with_feed_metadata():
+    spider = _spider(FeedSpider, FEED_SOURCE)
+    response = XmlResponse(
+        FEED_SOURCE["url"], body=RSS, headers={"Content-Type": "application/rss+xml"}
+    )
+    requests = list(spider.parse_feed(response, source=FEED_SOURCE))
+    assert [r.url for r in requests] == [
+        "https://news.example/a/1?utm_source=rss",
+        "https://news.example/a/2",
+    ]
+    known = requests[0].cb_kwargs["known"]
+    assert known["guid"] == "g-1"
+    assert known["published"] == "2026-11-20T07:15:00+00:00"
+    assert spider.crawler.stats.get_value("romareact/entry_without_link") == 1
+
+
+def test_feed_spider_flags_a_page_that_is_not_a_feed():
+    spider = _spider(FeedSpider, FEED_SOURCE)
+    response = HtmlResponse(FEED_SOURCE["url"], body=b"<html><body>Moved</body></html>")
+    assert list(spider.parse_feed(response, source=FEED_SOURCE)) == []
+    assert spider.crawler.stats.get_value("romareact/feed_empty") == 1
+
+
+def test_listing_spider_follows_rule_links_and_bounded_pages():
+    spider = _spider(ListingSpider, LISTING_SOURCE)
+    body = b"""<html><body><ul class="news"><li><a href="/a/1">1</a></li>
+    <li><a href="/a/2">2</a></li><li><a href="/a/1">1 again</a></li></ul>
+    <a class="next" href="/list/?page=2">next</a></body></html>"""
+    response = HtmlResponse(LISTING_SOURCE["url"], body=body)
+    first = list(spider.parse_listing(response, source=LISTING_SOURCE, page=1))
+    assert [r.url for r in first] == [
+        "https://news.example/a/1",
+        "https://news.example/a/2",
+        "https://news.example/list/?page=2",
+    ]
+    last = list(spider.parse_listing(response, source=LISTING_SOURCE, page=2))
+    assert "https://news.example/list/?page=2" not in [r.url for r in last]
+
+
+def test_article_page_is_extracted_and_feed_data_wins():
+    spider = _spider(FeedSpider, FEED_SOURCE)
+    paragraphs = "".join(
+        f"<p>Абзац {n}: ромските семейства в квартала чакат ремонта на улицата.</p>"
+        for n in range(6)
+    )
+    body = f"""<html><head><title>Заглавие на страницата</title>
+    <link rel="canonical" href="https://news.example/a/1"></head>
+    <body><nav>Меню</nav><article><h1>Заглавие</h1>{paragraphs}</article></body></html>"""
+    response = HtmlResponse("https://news.example/a/1?utm_source=rss", body=body.encode())
+    known = {"title": "От фийда", "guid": "g-1", "published": "2026-11-20T07:15:00+00:00"}
+    [item] = list(spider.parse_article(response, source=FEED_SOURCE, known=known))
+    assert item.title == "От фийда"
+    assert item.guid == "g-1"
+    assert "Абзац 5" in item.full_text and "Меню" not in item.full_text
+    assert item.canonical_url == "https://news.example/a/1"
+
+
+def test_failed_article_keeps_the_feed_entry():
+    from twisted.python.failure import Failure
+
+    spider = _spider(FeedSpider, FEED_SOURCE)
+    request = Request(
+        "https://news.example/a/9",
+        cb_kwargs={"source": FEED_SOURCE, "known": {"title": "Само във фийда"}},
+    )
+    failure = Failure(ConnectionRefusedError("refused"))
+    failure.request = request
+    [item] = list(spider.article_failed(failure))
+    assert (item.url, item.title, item.full_text) == (
+        "https://news.example/a/9",
+        "Само във фийда",
+        None,
+    )
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/feed", "data:,x"])
+def test_non_web_urls_are_refused(url):
+    middleware = WebOnlyMiddleware.from_crawler(get_crawler())
+    with pytest.raises(IgnoreRequest):
+        middleware.process_request(Request(url))
+    assert middleware.process_request(Request("https://example.org/feed")) is None
+
+
+def test_normalise_pipeline():
+    item = ArticleItem(
+        source_id="s1",
+        url="https://news.example/a/1?utm_source=rss",
+        title="<i>Ромите</i> &amp; общината",
+        summary='<p>Текст<script>x()</script><a href="javascript:x()">a</a></p>',
+        canonical_url="https://evil.example/other",
+        full_text="  Текст  ",
+    )
+    NormalisePipeline().process_item(item)
+    # A canonical link to another host is ignored.
+    assert item.canonical_url == "https://news.example/a/1"
+    assert item.title == "Ромите & общината"
+    assert "script" not in item.summary and "javascript" not in item.summary
+    assert item.full_text == "Текст" and item.content_hash
+
+
+def test_dedup_pipeline_drops_the_second_copy():
+    pipeline = DedupPipeline.from_crawler(get_crawler())
+    first = ArticleItem(source_id="s", url="u", canonical_url="https://a/1")
+    pipeline.process_item(first)
+    with pytest.raises(DropItem):
+        pipeline.process_item(ArticleItem(source_id="t", url="v", canonical_url="https://a/1"))
+
+
+def test_relevance_geocode_and_store(tmp_path):
+    workspace = open_workspace(tmp_path)
+    workspace.newsroom["sources"].insert(
+        {"id": "s1", "name": "N", "kind": "feed", "url": "https://n/"}
+    )
+    crawler = get_crawler(settings_dict={"ROMAREACT_DB": str(tmp_path / "newsroom.db")})
+    relevance = RelevancePipeline.from_crawler(crawler)
+    geocode = GeocodePipeline.from_crawler(crawler)
+    store = StorePipeline.from_crawler(crawler)
+    geocode.open_spider()
+    store.open_spider()
+
+    def run(title, text, url):
+        item = ArticleItem(source_id="s1", url=url, title=title, full_text=text)
+        NormalisePipeline().process_item(item)
+        for pipeline in (relevance, geocode, store):
+            pipeline.process_item(item)
+
+    run("Ромите в Ямбол", "Ромите от квартала в Ямбол искат ремонт.", "https://n/1")
+    run("Бюджет", "Общината в Шумен прие бюджета.", "https://n/2")
+    run("Ромите в Ямбол", "Ромите от квартала в Ямбол искат ремонт и вода.", "https://n/1?utm_x=1")
+    store.close_spider()
+    newsroom = db.open_newsroom(tmp_path / "newsroom.db")
+    rows = {r["url"]: r for r in newsroom["items"].rows}
+    assert len(rows) == 2  # the re-crawl of /1 updated its row
+    relevant = rows["https://n/1?utm_x=1"]
+    assert (relevant["status"], relevant["roma_related"], relevant["language"]) == ("new", 1, "bg")
+    assert relevant["full_text"].endswith("и вода.")
+    assert rows["https://n/2"]["status"] == "irrelevant"
+    mentions = list(
+        newsroom.query(
+            "select p.name, m.is_primary from mentions m join places p on p.id = m.place_id"
+            " where m.item_id = ?",
+            [relevant["id"]],
+        )
+    )
+    assert mentions == [{"name": "Ямбол", "is_primary": 1}]
+
+
+def test_store_keeps_an_editors_decision(tmp_path):
+    workspace = open_workspace(tmp_path)
+    workspace.newsroom["sources"].insert(
+        {"id": "s1", "name": "N", "kind": "feed", "url": "https://n/"}
+    )
+    crawler = get_crawler(settings_dict={"ROMAREACT_DB": str(tmp_path / "newsroom.db")})
+    store = StorePipeline.from_crawler(crawler)
+    store.open_spider()
+    item = ArticleItem(
+        source_id="s1", url="https://n/1", canonical_url="https://n/1", roma_related=True
+    )
+    store.process_item(item)
+    workspace.newsroom["items"].update(
+        next(workspace.newsroom["items"].rows)["id"], {"status": "rejected"}
+    )
+    store.process_item(item)
+    assert next(workspace.newsroom["items"].rows)["status"] == "rejected"
+    store.close_spider()
