@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 DATA_DIR_ENV = "ROMAREACT_DATA_DIR"
@@ -28,19 +27,19 @@ def public_path(data_dir: Path) -> Path:
     return data_dir / PUBLIC_DB
 
 
-def _shipped(package: str, folder: str) -> Path:
-    try:
-        return Path(str(resources.files(package)))
-    except ModuleNotFoundError:
-        # An editable install imports from the source tree, where the folder keeps its name.
-        return Path(__file__).resolve().parent.parent / folder
+def _shipped(installed_name: str, source_name: str) -> Path:
+    installed = Path(__file__).resolve().parent / installed_name
+    if installed.is_dir():
+        return installed
+    # An editable install or a source checkout: the folder sits at the repository root.
+    return Path(__file__).resolve().parent.parent / source_name
 
 
 def shipped_data() -> Path:
     """The repository's data/ folder, installed as romareact.data."""
-    return _shipped("romareact.data", "data")
+    return _shipped("data", "data")
 
 
 def shipped_datasette_config() -> Path:
     """The repository's datasette/ configuration folder, installed as romareact.datasette_config."""
-    return _shipped("romareact.datasette_config", "datasette")
+    return _shipped("datasette_config", "datasette")

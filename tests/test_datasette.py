@@ -101,3 +101,9 @@ def test_html_pages_escape_hostile_titles(datasette):
     page = _get(datasette, "/public/events")
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+
+
+def test_every_page_carries_attribution(datasette):
+    for path in ("/", "/public", "/public/events"):
+        page = _get(datasette, path).text
+        assert "GeoNames" in page and 'href="/map"' in page, path
