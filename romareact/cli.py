@@ -275,9 +275,10 @@ def demo(data_dir, no_serve, port):
         sources_file = Path(tmp) / "demo-sources.toml"
         sources_file.write_text(demo_sources(base), encoding="utf-8")
         # The crawl runs in its own process: Twisted's reactor cannot restart in this one,
-        # and the web server needs a fresh event loop afterwards.
+        # and the web server needs a fresh event loop afterwards. -P: the installed
+        # romareact, never a folder of that name in the current directory.
         command = [
-            sys.executable, "-m", "romareact", "crawl", "--data-dir", str(workspace.data_dir),
+            sys.executable, "-P", "-m", "romareact", "crawl", "--data-dir", str(workspace.data_dir),
             "--sources", str(sources_file), "--silent",
             # A local site needs no politeness delay.
             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",

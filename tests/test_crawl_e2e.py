@@ -14,7 +14,10 @@ FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "--silent"
 
 def romareact(*args, check=True):
     result = subprocess.run(
-        [sys.executable, "-m", "romareact", *args], capture_output=True, text=True, timeout=300
+        [sys.executable, "-P", "-m", "romareact", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     if check:
         assert result.returncode == 0, result.stderr[-3000:]

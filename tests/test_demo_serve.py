@@ -16,7 +16,16 @@ import pytest
 def demo_dir(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("demo")
     result = subprocess.run(
-        [sys.executable, "-m", "romareact", "demo", "--no-serve", "--data-dir", str(data_dir)],
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "romareact",
+            "demo",
+            "--no-serve",
+            "--data-dir",
+            str(data_dir),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -59,6 +68,7 @@ def test_serve_answers_with_datasette_and_the_map(demo_dir):
     server = subprocess.Popen(
         [
             sys.executable,
+            "-P",
             "-m",
             "romareact",
             "serve",
