@@ -112,10 +112,9 @@ def map(data_dir, out_dir):
     Example: romareact map --out site/
     """
     from mapping.build import write_map
-
-    workspace = _workspace(data_dir)
     from romareact.paths import public_path
 
+    workspace = _workspace(data_dir)
     result = write_map(public_path(workspace.data_dir), out_dir)
     click.echo(f"{result['events']} events -> {result['html']} and {result['geojson']}")
 
@@ -207,19 +206,13 @@ def gazetteer_import(data_dir, path):
 
     Example: romareact gazetteer import BG.txt
     """
-    from geocode.importers import GazetteerFormatError, merge_places, read_gazetteer_file
+    from geocode.importers import GazetteerFormatError, read_gazetteer_file
 
     try:
         places = read_gazetteer_file(path)
     except GazetteerFormatError as error:
         raise click.ClickException(str(error)) from None
-    workspace = _workspace(data_dir)
-    counts = merge_places(workspace.newsroom, places, source=f"geonames:{Path(path).name}")
-    total = workspace.newsroom["places"].count_where("kind = 'settlement'")
-    click.echo(
-        f"read {counts['read']} places: {counts['added']} added, {counts['updated']} completed; "
-        f"the gazetteer now holds {total} settlements"
-    )
+    _merge_into_gazetteer(data_dir, places, source=f"geonames:{Path(path).name}")
 
 
 @gazetteer.command("download")
@@ -230,7 +223,7 @@ def gazetteer_download(data_dir, url):
 
     Example: romareact gazetteer download
     """
-    from geocode.importers import GEONAMES_POSTAL_URL, GazetteerFormatError, download, merge_places
+    from geocode.importers import GEONAMES_POSTAL_URL, GazetteerFormatError, download
 
     url = url or GEONAMES_POSTAL_URL
     click.echo(f"downloading {url} ...")
@@ -242,8 +235,14 @@ def gazetteer_download(data_dir, url):
         raise click.ClickException(f"could not download {url}: {error}") from None
     if len(places) < 100:
         raise click.ClickException(f"{url} holds only {len(places)} places; not imported")
+    _merge_into_gazetteer(data_dir, places, source="geonames-download")
+
+
+def _merge_into_gazetteer(data_dir, places, source: str) -> None:
+    from geocode.importers import merge_places
+
     workspace = _workspace(data_dir)
-    counts = merge_places(workspace.newsroom, places, source="geonames-download")
+    counts = merge_places(workspace.newsroom, places, source=source)
     total = workspace.newsroom["places"].count_where("kind = 'settlement'")
     click.echo(
         f"read {counts['read']} places: {counts['added']} added, {counts['updated']} completed; "

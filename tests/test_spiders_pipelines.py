@@ -149,12 +149,22 @@ def test_dedup_pipeline_drops_the_second_copy():
         pipeline.process_item(ArticleItem(source_id="t", url="v", canonical_url="https://a/1"))
 
 
-def test_relevance_geocode_and_store(tmp_path):
+@pytest.fixture
+def workspace(tmp_path):
+    """A data directory with one registered source, "s1"."""
     workspace = open_workspace(tmp_path)
     workspace.newsroom["sources"].insert(
         {"id": "s1", "name": "N", "kind": "feed", "url": "https://n/"}
     )
-    crawler = get_crawler(settings_dict={"ROMAREACT_DB": str(tmp_path / "newsroom.db")})
+    return workspace
+
+
+def _crawler(workspace):
+    return get_crawler(settings_dict={"ROMAREACT_DB": str(workspace.data_dir / "newsroom.db")})
+
+
+def test_relevance_geocode_and_store(workspace):
+    crawler = _crawler(workspace)
     relevance = RelevancePipeline.from_crawler(crawler)
     geocode = GeocodePipeline.from_crawler(crawler)
     store = StorePipeline.from_crawler(crawler)
@@ -171,7 +181,7 @@ def test_relevance_geocode_and_store(tmp_path):
     run("Бюджет", "Общината в Шумен прие бюджета.", "https://n/2")
     run("Ромите в Ямбол", "Ромите от квартала в Ямбол искат ремонт и вода.", "https://n/1?utm_x=1")
     store.close_spider()
-    newsroom = db.open_newsroom(tmp_path / "newsroom.db")
+    newsroom = db.open_newsroom(workspace.data_dir / "newsroom.db")
     rows = {r["url"]: r for r in newsroom["items"].rows}
     assert len(rows) == 2  # the re-crawl of /1 updated its row
     relevant = rows["https://n/1?utm_x=1"]
@@ -188,12 +198,8 @@ def test_relevance_geocode_and_store(tmp_path):
     assert mentions == [{"name": "Ямбол", "is_primary": 1}]
 
 
-def test_store_keeps_an_editors_decision(tmp_path):
-    workspace = open_workspace(tmp_path)
-    workspace.newsroom["sources"].insert(
-        {"id": "s1", "name": "N", "kind": "feed", "url": "https://n/"}
-    )
-    crawler = get_crawler(settings_dict={"ROMAREACT_DB": str(tmp_path / "newsroom.db")})
+def test_store_keeps_an_editors_decision(workspace):
+    crawler = _crawler(workspace)
     store = StorePipeline.from_crawler(crawler)
     store.open_spider()
     item = ArticleItem(
