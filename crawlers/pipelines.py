@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from geocode.gazetteer import Gazetteer
 from geocode.resolve import find_places
 from romareact import db as database
+from romareact.analysis import roma_neighbourhoods
 from romareact.language import detect_language
 from romareact.relevance import score_text
 from romareact.sanitize import MAX_TITLE, clean_summary, content_hash, plain_text
@@ -100,12 +101,27 @@ class GeocodePipeline:
     def open_spider(self):
         newsroom = database.open_newsroom(self.db_path)
         self.gazetteer = Gazetteer.from_db(newsroom)
+        # A Bulgarian outlet writes about Bulgaria: its "Montana" is the Bulgarian town.
+        self.bulgarian_sources = {
+            row["id"] for row in newsroom["sources"].rows_where("country = 'BG'")
+        }
         newsroom.close()
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
         text = adapter.get("full_text") or plain_text(adapter.get("summary")) or ""
-        adapter["places"] = find_places(text, self.gazetteer, title=adapter.get("title"))
+        adapter["places"] = find_places(
+            text,
+            self.gazetteer,
+            title=adapter.get("title"),
+            lang=adapter.get("language"),
+            in_bulgaria=adapter["source_id"] in self.bulgarian_sources,
+        )
+        roma_places = roma_neighbourhoods(adapter["places"])
+        if roma_places and not adapter.get("roma_related"):
+            relevance = score_text(text, adapter.get("title"), roma_places=roma_places)
+            adapter["relevance"] = relevance.score
+            adapter["roma_related"] = relevance.roma_related
         self.stats.inc_value("geocode/placed" if adapter["places"] else "geocode/unresolved")
         return item
 

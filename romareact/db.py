@@ -175,9 +175,21 @@ def _public_1_initial(db: sqlite_utils.Database) -> None:
         db["events"].enable_fts(["title", "excerpt", "place"], create_triggers=True)
 
 
+def _newsroom_2_neighbourhoods(db: sqlite_utils.Database) -> None:
+    columns = db["places"].columns_dict
+    if "parent_id" not in columns:
+        db["places"].add_column("parent_id", str)
+    if "needs_context" not in columns:
+        db["places"].add_column("needs_context", int)
+    db["places"].create_index(["parent_id"], if_not_exists=True)
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
-NEWSROOM_MIGRATIONS: list[Migration] = [(1, "initial schema", _newsroom_1_initial)]
+NEWSROOM_MIGRATIONS: list[Migration] = [
+    (1, "initial schema", _newsroom_1_initial),
+    (2, "neighbourhoods: places.parent_id, places.needs_context", _newsroom_2_neighbourhoods),
+]
 PUBLIC_MIGRATIONS: list[Migration] = [(1, "initial schema", _public_1_initial)]
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 
 _WORDS = re.compile(r"[^\W\d_]+")
+_LETTERS = re.compile(r"[^\W\d_]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+SAMPLE_CHARS = 1200  # enough text to tell; a long article costs no more
 # Letters that occur in one Cyrillic language but not in Bulgarian.
 _MACEDONIAN = set("ѓќѕјљњџ")
 _SERBIAN = set("ђћјљњџ")
@@ -18,12 +21,13 @@ _STOPWORDS = {
 
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language, or "und" when it cannot tell."""
-    letters = [c for c in text.lower() if c.isalpha()]
-    if len(letters) < 3:
+    sample = text[:SAMPLE_CHARS].lower()
+    letters = len(_LETTERS.findall(sample))
+    if letters < 3:
         return "und"
-    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
-    if cyrillic / len(letters) > 0.5:
-        present = set(letters)
+    cyrillic = len(_CYRILLIC.findall(sample))
+    if cyrillic / letters > 0.5:
+        present = set(sample)
         if present & _MACEDONIAN - _SERBIAN or ("ѓ" in present or "ќ" in present):
             return "mk"
         if present & _SERBIAN:
@@ -31,7 +35,7 @@ def detect_language(text: str) -> str:
         if present & _RUSSIAN:
             return "ru"
         return "bg"
-    words = _WORDS.findall(text.lower())
+    words = _WORDS.findall(sample)
     scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
     best = max(scores, key=scores.get)
     return best if scores[best] >= min(2, max(1, len(words) // 10)) else "und"

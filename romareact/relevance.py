@@ -49,6 +49,8 @@ def _lexicons() -> dict[str, _Lexicon]:
 
 
 def _strong_hits(words: list[str], original: list[str], lexicon: _Lexicon) -> list[str]:
+    if lexicon.strong.isdisjoint(words) and (lexicon.count_form not in words):
+        return []
     hits = []
     for index, word in enumerate(words):
         if word in lexicon.strong:
@@ -63,26 +65,35 @@ def _strong_hits(words: list[str], original: list[str], lexicon: _Lexicon) -> li
     return hits
 
 
-def score_text(text: str, title: str | None = None) -> Relevance:
-    """Score a text (and its title, which weighs more) for Roma relevance."""
+def score_text(text: str, title: str | None = None, roma_places: int = 0) -> Relevance:
+    """Score a text (and its title, which weighs more) for Roma relevance.
+
+    `roma_places`: how many known Roma neighbourhoods the text names ("Столипиново остана
+    без ток" is Roma news without the word "роми").
+    """
     lexicons = _lexicons()
     body_original = _WORD.findall(text)
     title_original = _WORD.findall(title or "")
     lowered = f"{title or ''}\n{text}".lower()
     strength = 0.0
     matched: list[str] = []
+    body_words = [w.lower() for w in body_original]
+    title_words = [w.lower() for w in title_original]
     for lexicon in lexicons.values():
-        body = _strong_hits([w.lower() for w in body_original], body_original, lexicon)
-        head = _strong_hits([w.lower() for w in title_original], title_original, lexicon)
+        body = _strong_hits(body_words, body_original, lexicon)
+        head = _strong_hits(title_words, title_original, lexicon)
         traps = sum(lowered.count(trap) for trap in lexicon.traps)
         hits = max(0, len(body) + len(head) - traps)
         if not hits:
             continue
-        context = sum(1 for w in body_original if w.lower() in lexicon.context)
+        context = sum(1 for w in body_words if w in lexicon.context)
         found = 1.0 + 0.5 * (min(hits, 7) - 1) + (1.5 if head else 0.0) + min(context, 5) * 0.3
         if hits == 1 and not head and len(body_original) > 400:
             found *= 0.6  # one word in passing in a long text on something else
         strength += found
         matched.extend([*head, *body])
+    if roma_places:
+        strength += 1.0
+        matched.append("roma-neighbourhood")
     score = 1 - math.exp(-strength / 1.2)
     return Relevance(round(score, 3), score >= THRESHOLD, tuple(dict.fromkeys(matched)))

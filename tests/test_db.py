@@ -8,13 +8,23 @@ from romareact import db
 def test_migrations_are_recorded_and_safe_to_rerun(tmp_path):
     path = tmp_path / "newsroom.db"
     first = db.open_newsroom(path)
-    assert [row["id"] for row in first["_migrations"].rows] == [1]
+    expected = [number for number, _, _ in db.NEWSROOM_MIGRATIONS]
+    assert [row["id"] for row in first["_migrations"].rows] == expected
     first.close()
     again = db.open_newsroom(path)
     assert db.migrate(again, db.NEWSROOM_MIGRATIONS) == []
     assert {"sources", "items", "places", "mentions", "events", "audit_log", "items_fts"} <= set(
         again.table_names()
     )
+
+
+def test_an_older_database_is_upgraded_in_place(tmp_path):
+    old = sqlite_utils.Database(tmp_path / "newsroom.db")
+    db.migrate(old, db.NEWSROOM_MIGRATIONS[:1])
+    old["places"].insert({"id": "p", "name": "Сливен", "kind": "settlement", "lat": 1, "lon": 2})
+    upgraded = db.open_newsroom(tmp_path / "newsroom.db")
+    assert {"parent_id", "needs_context"} <= set(upgraded["places"].columns_dict)
+    assert upgraded["places"].get("p")["name"] == "Сливен"
 
 
 def test_databases_use_wal(tmp_path):
