@@ -176,7 +176,8 @@ class StorePipeline:
         mentions = [
             {
                 "item_id": key,
-                "place_id": mention.place.id,
+                # The most precise place known: the neighbourhood where one was named.
+                "place_id": (mention.neighbourhood or mention.place).id,
                 "start": mention.start,
                 "end": mention.end,
                 "surface": mention.surface,

@@ -40,7 +40,8 @@ _POPUP_SCRIPT = """
     var box = document.createElement("div");
     box.className = "romareact-popup";
     line(box, "strong", ev.title || "(без заглавие / untitled)");
-    line(box, "div", [ev.date, ev.place, ev.province].filter(Boolean).join(" · "), "meta");
+    var where = [ev.date, ev.neighbourhood, ev.place, ev.province].filter(Boolean);
+    line(box, "div", where.join(" · "), "meta");
     if (ev.excerpt) { line(box, "p", ev.excerpt); }
     if (ev.review_status === "unreviewed") {
       line(box, "div", "Непроверено от редактор / Not yet reviewed by an editor", "status");
@@ -88,7 +89,10 @@ class _EventMarkers(MacroElement):
 
 
 def _marker_data(event: dict) -> dict:
-    keys = ("id", "title", "excerpt", "date", "place", "province", "source", "review_status")
+    keys = (
+        "id", "title", "excerpt", "date", "place", "neighbourhood", "province", "source",
+        "review_status",
+    )  # fmt: skip
     data = {key: event.get(key) for key in keys}
     data.update(lat=event["lat"], lon=event["lon"], source_url=safe_url(event.get("source_url")))
     return data

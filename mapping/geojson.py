@@ -7,8 +7,8 @@ from pathlib import Path
 import sqlite_utils
 
 PROPERTIES = (
-    "id", "title", "excerpt", "date", "place", "municipality", "province", "precision",
-    "category", "review_status", "source", "source_url",
+    "id", "title", "excerpt", "date", "place", "neighbourhood", "municipality", "province",
+    "precision", "category", "review_status", "source", "source_url",
 )  # fmt: skip
 
 

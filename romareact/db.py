@@ -190,7 +190,17 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _newsroom_1_initial),
     (2, "neighbourhoods: places.parent_id, places.needs_context", _newsroom_2_neighbourhoods),
 ]
-PUBLIC_MIGRATIONS: list[Migration] = [(1, "initial schema", _public_1_initial)]
+
+
+def _public_2_neighbourhood(db: sqlite_utils.Database) -> None:
+    if "neighbourhood" not in db["events"].columns_dict:
+        db["events"].add_column("neighbourhood", str)
+
+
+PUBLIC_MIGRATIONS: list[Migration] = [
+    (1, "initial schema", _public_1_initial),
+    (2, "events.neighbourhood", _public_2_neighbourhood),
+]
 
 
 def migrate(db: sqlite_utils.Database, migrations: list[Migration]) -> list[int]:

@@ -72,13 +72,16 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
 
 
 _PUBLIC_ROWS = """
-select events.id, events.title, events.excerpt, events.date, places.name as place,
+select events.id, events.title, events.excerpt, events.date,
+       coalesce(settlement.name, places.name) as place,
+       case when places.kind = 'neighbourhood' then places.name end as neighbourhood,
        places.municipality, places.province, places.lat, places.lon,
-       case when places.kind = 'province' then 'province' else 'settlement' end as precision,
+       places.kind as precision,
        events.category, events.review_status, sources.name as source,
        items.url as source_url, events.updated_at as published_at
 from events
 join places on places.id = events.place_id
+left join places as settlement on settlement.id = places.parent_id
 join items on items.id = events.item_id
 left join sources on sources.id = items.source_id
 """

@@ -93,11 +93,24 @@ def test_relevance_flags_match_the_editors_judgement(crawled):
 
 def test_primary_places_match_the_editors_judgement(crawled):
     gold = {a.path: a.gold_place for a in load_articles()}
-    query = """select items.url, places.name || ', ' || places.province as place
+    # A mention names the most precise place: a neighbourhood stands for its settlement here.
+    query = """select items.url,
+                      coalesce(parent.name, places.name) || ', ' || places.province as place
                from items left join mentions on mentions.item_id = items.id and mentions.is_primary
-               left join places on places.id = mentions.place_id"""
+               left join places on places.id = mentions.place_id
+               left join places as parent on parent.id = places.parent_id"""
     for row in _newsroom(crawled).query(query):
         assert row["place"] == gold[row["url"].removeprefix(crawled["base"])], row["url"]
+
+
+def test_neighbourhoods_are_kept_with_their_settlement(crawled):
+    public = sqlite_utils.Database(crawled["data_dir"] / "public.db")
+    quarters = {
+        (e["neighbourhood"], e["place"], e["precision"])
+        for e in public["events"].rows_where("neighbourhood is not null")
+    }
+    assert ("Столипиново", "Пловдив", "neighbourhood") in quarters
+    assert ("Надежда", "Сливен", "neighbourhood") in quarters
 
 
 def test_public_database_holds_only_relevant_placed_events(crawled):
