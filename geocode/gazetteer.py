@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import sqlite_utils
 
+from geocode.corrections import Correction, load_corrections
 from geocode.derived import derived_forms
 
 _SPACES = re.compile(r"\s+")
@@ -76,7 +77,7 @@ def distance_km(a: Place, b: Place) -> float:
 class Gazetteer:
     """Places indexed by normalised name (Bulgarian and Latin forms) and by derived words."""
 
-    def __init__(self, places: list[Place]):
+    def __init__(self, places: list[Place], corrections: list[Correction] = ()):
         self.places = {place.id: place for place in places}
         self.by_name: dict[str, list[Place]] = defaultdict(list)
         self.quarters: dict[str, list[Place]] = defaultdict(list)
@@ -104,6 +105,14 @@ class Gazetteer:
         self.derived_by_place: dict[str, list[str]] = defaultdict(list)
         for form, (place, _) in self.derived.items():
             self.derived_by_place[place.id].append(form)
+        self.corrections: dict[str, list[Correction]] = defaultdict(list)
+        for correction in corrections:
+            self.corrections[correction.surface].append(correction)
+            place = self.places.get(correction.place_id)
+            # A correction can teach a name the gazetteer did not know ("Кумлука").
+            index = self.quarters if place and place.kind == "neighbourhood" else self.by_name
+            if place and place not in index[correction.surface]:
+                index[correction.surface].append(place)
 
     def __len__(self) -> int:
         return sum(1 for p in self.places.values() if p.kind == "settlement")
@@ -135,4 +144,4 @@ class Gazetteer:
             )
             for row in db.query("select * from places")
         ]
-        return cls(places)
+        return cls(places, load_corrections(db))

@@ -13,8 +13,10 @@ class Geocoder:
     ``geocode("Китен, Бургас")`` narrows namesakes by a province given after a comma.
     """
 
-    def __init__(self, gazetteer: Gazetteer):
+    def __init__(self, gazetteer: Gazetteer, fallback=None):
+        """`fallback`: asked for names the gazetteer lacks (e.g. a NominatimFallback)."""
         self.gazetteer = gazetteer
+        self.fallback = fallback
 
     def _location(self, place: Place) -> Location:
         address = ", ".join(x for x in (place.name, place.municipality, place.province) if x)
@@ -33,7 +35,10 @@ class Geocoder:
             ]
             candidates = narrowed or candidates
         if not candidates:
-            return None
+            if self.fallback is None:
+                return None
+            found = self.fallback.geocode(query)
+            return found if exactly_one or found is None else [found]
         ranked = sorted(candidates, key=Place.prominence, reverse=True)
         if exactly_one:
             return self._location(ranked[0])

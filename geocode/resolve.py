@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from geocode.corrections import applicable
 from geocode.gazetteer import Gazetteer, Place, distance_km, normalise_name
 from geocode.toponyms import BULGARIA_CONTEXT, Cues, NameMatch, find_cues, find_names, tokenize
 
@@ -121,12 +122,26 @@ def find_places(
     )
     resolved: dict[tuple, tuple[Place, float]] = {}
     mentions: dict[str, PlaceMention] = {}
-    for match in matches:
+
+    def place_of(match: NameMatch) -> tuple[Place, float] | None:
+        correction = applicable(
+            gazetteer.corrections.get(normalise_name(match.surface), []), cues.provinces
+        )
+        if correction is not None:
+            if correction.place_id not in gazetteer.places:
+                return None  # an editor said: not a place, in this context
+            return gazetteer.places[correction.place_id], 0.95
         # The same name in the same role resolves the same way: score it once.
         memo = (match.candidates, match.after_marker, match.via)
         if memo not in resolved:
             resolved[memo] = _resolve(match, cues, anchors)
-        place, confidence = resolved[memo]
+        return resolved[memo]
+
+    for match in matches:
+        found = place_of(match)
+        if found is None:
+            continue
+        place, confidence = found
         settlement = gazetteer.parent(place)
         known = mentions.get(settlement.id)
         if known is None:
@@ -141,7 +156,7 @@ def find_places(
             known.neighbourhood = place
     if not mentions:
         return []
-    title_ids = {gazetteer.parent(_resolve(m, cues, anchors)[0]).id for m in title_matches}
+    title_ids = {gazetteer.parent(found[0]).id for found in map(place_of, title_matches) if found}
     ordered = sorted(mentions.values(), key=lambda m: m.start)
     first = ordered[0].start
 

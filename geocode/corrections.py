@@ -1,0 +1,72 @@
+"""Editors' corrections: "in this context, this word is that place" (or no place at all).
+
+A correction names a surface form (as it appears in text), an optional province that must
+be cued in the text for it to apply, and the right place, or none for "not a place here".
+Later analyses follow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from romareact.db import audit, utcnow
+
+
+@dataclass(frozen=True)
+class Correction:
+    surface: str
+    province_code: str | None
+    place_id: str | None  # None: not a place in this context
+
+
+class CorrectionError(ValueError):
+    """The correction names a place or province that does not exist."""
+
+
+def add_correction(
+    db: sqlite_utils.Database,
+    surface: str,
+    place_id: str | None,
+    province_code: str | None = None,
+    actor: str = "editor",
+    note: str | None = None,
+) -> int:
+    """Store a correction (and audit it); returns its id."""
+    from geocode.gazetteer import normalise_name  # the gazetteer imports this module
+
+    if place_id is not None and not db["places"].count_where("id = ?", [place_id]):
+        raise CorrectionError(f"no place with id {place_id!r}; search with `romareact places`")
+    row = {
+        "surface": normalise_name(surface),
+        "province_code": province_code,
+        "place_id": place_id,
+        "actor": actor,
+        "note": note,
+        "created_at": utcnow(),
+    }
+    with db.conn:
+        new_id = db["place_corrections"].insert(row).last_pk
+        audit(db, "place.corrected", "place_corrections", str(new_id), None, row, actor=actor)
+    return new_id
+
+
+def load_corrections(db: sqlite_utils.Database) -> list[Correction]:
+    if "place_corrections" not in db.table_names():
+        return []
+    return [
+        Correction(row["surface"], row["province_code"], row["place_id"])
+        for row in db.query("select * from place_corrections order by id")
+    ]
+
+
+def applicable(corrections: list[Correction], provinces: set[str]) -> Correction | None:
+    """The correction that fits the text: one for a province it cues, else a general one.
+
+    Among several, the latest wins: an editor can correct a correction.
+    """
+    specific = [c for c in corrections if c.province_code and c.province_code in provinces]
+    general = [c for c in corrections if not c.province_code]
+    chosen = specific or general
+    return chosen[-1] if chosen else None
