@@ -37,15 +37,18 @@ class _Lexicon:
 def _lexicons() -> dict[str, _Lexicon]:
     with open(shipped_data() / "lexicons" / "relevance.toml", "rb") as handle:
         raw = tomllib.load(handle)
-    return {
-        lang: _Lexicon(
-            strong=frozenset(entry["strong"]),
+    lexicons, seen = {}, set()
+    for lang, entry in raw.items():
+        # A word shared by two languages (роми, ромски) counts once, for the first.
+        strong = frozenset(entry["strong"]) - seen
+        seen |= strong
+        lexicons[lang] = _Lexicon(
+            strong=strong,
             context=frozenset(entry["context"]),
             traps=tuple(entry.get("traps", ())),
             count_form=entry.get("count_form"),
         )
-        for lang, entry in raw.items()
-    }
+    return lexicons
 
 
 def _strong_hits(words: list[str], original: list[str], lexicon: _Lexicon) -> list[str]:
