@@ -26,6 +26,7 @@ from romareact.analysis import Analyzer
 
 HERE = Path(__file__).resolve().parent
 DEV_SET = HERE / "geoparse_dev.toml"
+SETS = {"dev": DEV_SET, "holdout": HERE / "geoparse_holdout.toml"}
 DEFAULT_GAZETTEER = HERE.parent.parent / "shared" / "data" / "geonames-postal-BG.txt"
 ARTICLE_BYTES = 3000
 
@@ -187,9 +188,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--gazetteer", type=Path, default=DEFAULT_GAZETTEER)
     parser.add_argument("--seconds", type=float, default=5.0, help="time per speed run")
     parser.add_argument("--errors", action="store_true", help="list romareact's mistakes")
+    parser.add_argument(
+        "--set",
+        choices=sorted(SETS),
+        default="dev",
+        help="dev: the texts the rules were developed on; holdout: texts written afterwards "
+        "and never used for tuning",
+    )
     args = parser.parse_args(argv)
     gazetteer, load_seconds, label = build_gazetteer(args.gazetteer)
-    with open(DEV_SET, "rb") as handle:
+    with open(SETS[args.set], "rb") as handle:
         texts = tomllib.load(handle)["text"]
     systems = {"naive baseline": NaiveBaseline(gazetteer), "romareact": Romareact(gazetteer)}
     results = {name: score(system, texts, gazetteer) for name, system in systems.items()}
@@ -201,7 +209,7 @@ def main(argv: list[str] | None = None) -> None:
         results[name]["articles per second"] = speed(system, docs, args.seconds)
     print(f"gazetteer: {label}: {len(gazetteer)} settlements, loaded in {load_seconds:.3f} s")
     print(
-        f"dev set: {len(texts)} texts; speed on {len(docs)} articles of ~{size / 1000:.1f} KB,"
+        f"{args.set} set: {len(texts)} texts; speed on {len(docs)} articles of ~{size / 1000:.1f} KB,"
         " one core, best of 5 rounds"
     )
     print(f"{'metric':<24}{'naive baseline':>16}{'romareact':>12}")
