@@ -209,8 +209,8 @@ def main(argv: list[str] | None = None) -> None:
         results[name]["articles per second"] = speed(system, docs, args.seconds)
     print(f"gazetteer: {label}: {len(gazetteer)} settlements, loaded in {load_seconds:.3f} s")
     print(
-        f"{args.set} set: {len(texts)} texts; speed on {len(docs)} articles of ~{size / 1000:.1f} KB,"
-        " one core, best of 5 rounds"
+        f"{args.set} set: {len(texts)} texts; speed on {len(docs)} articles"
+        f" of ~{size / 1000:.1f} KB, one core, best of 5 rounds"
     )
     print(f"{'metric':<24}{'naive baseline':>16}{'romareact':>12}")
     for metric in results["romareact"]:

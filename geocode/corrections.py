@@ -70,3 +70,39 @@ def applicable(corrections: list[Correction], provinces: set[str]) -> Correction
     general = [c for c in corrections if not c.province_code]
     chosen = specific or general
     return chosen[-1] if chosen else None
+
+
+def edit_place(
+    db: sqlite_utils.Database,
+    place_id: str,
+    lat: float | None = None,
+    lon: float | None = None,
+    add_names: tuple[str, ...] = (),
+    actor: str = "editor",
+) -> dict:
+    """Move a place or give it other names (a quarter's local name, say); audited."""
+    import json
+
+    if not db["places"].count_where("id = ?", [place_id]):
+        raise CorrectionError(f"no place with id {place_id!r}; search with `romareact places`")
+    before = db["places"].get(place_id)
+    changes = {}
+    if lat is not None or lon is not None:
+        new_lat = before["lat"] if lat is None else lat
+        new_lon = before["lon"] if lon is None else lon
+        if not (41.0 <= new_lat <= 44.5 and 22.0 <= new_lon <= 29.0):
+            raise CorrectionError(
+                f"({new_lat}, {new_lon}) is outside Bulgaria; expected latitude 41-44.5, "
+                "longitude 22-29"
+            )
+        changes.update(lat=new_lat, lon=new_lon)
+    if add_names:
+        names = json.loads(before["alt_names"] or "[]")
+        changes["alt_names"] = json.dumps(
+            names + [n for n in add_names if n not in names], ensure_ascii=False
+        )
+    with db.conn:
+        db["places"].update(place_id, changes)
+        after = db["places"].get(place_id)
+        audit(db, "place.edited", "places", place_id, before, after, actor=actor)
+    return after

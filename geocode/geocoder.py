@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from geopy.location import Location
 
-from geocode.gazetteer import Gazetteer, Place
+from geocode.gazetteer import Gazetteer, Place, normalise_name
 
 
 class Geocoder:
@@ -19,19 +19,28 @@ class Geocoder:
         self.fallback = fallback
 
     def _location(self, place: Place) -> Location:
-        address = ", ".join(x for x in (place.name, place.municipality, place.province) if x)
+        town = self.gazetteer.parent(place).name if place.parent_id else place.municipality
+        address = ", ".join(x for x in (place.name, town, place.province) if x)
         raw = {"id": place.id, "kind": place.kind, "province": place.province}
         return Location(address, (place.lat, place.lon, 0.0), raw)
 
     def geocode(self, query: str, exactly_one: bool = True) -> Location | list[Location] | None:
         name, _, qualifier = (part.strip() for part in query.partition(","))
-        candidates = self.gazetteer.candidates(name)
+        candidates = [
+            *self.gazetteer.candidates(name),
+            *self.gazetteer.quarters.get(normalise_name(name), []),
+        ]
         if qualifier:
             wanted = qualifier.lower()
             narrowed = [
                 c
                 for c in candidates
-                if wanted in {(c.province or "").lower(), (c.municipality or "").lower()}
+                if wanted
+                in {
+                    (c.province or "").lower(),
+                    (c.municipality or "").lower(),
+                    self.gazetteer.parent(c).name.lower(),
+                }
             ]
             candidates = narrowed or candidates
         if not candidates:

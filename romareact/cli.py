@@ -332,6 +332,33 @@ def places_correct(data_dir, surface, place_id, not_a_place, province, editor):
     click.echo(f"from now on, {surface!r} means {target}{where}")
 
 
+@places.command("edit")
+@data_dir_option
+@click.argument("place_id")
+@click.option("--lat", type=float, help="New latitude (WGS84).")
+@click.option("--lon", type=float, help="New longitude (WGS84).")
+@click.option("--add-name", "add_names", multiple=True, help="Another name it goes by.")
+@click.option("--editor", default="editor", show_default=True, help="Who decides (audit log).")
+def places_edit(data_dir, place_id, lat, lon, add_names, editor):
+    """Move a place or a neighbourhood, or give it another name.
+
+    Example: romareact places edit "quarter:gn:727079:Надежда" --lat 42.671 --lon 26.333
+    """
+    from geocode.corrections import CorrectionError, edit_place
+
+    if lat is None and lon is None and not add_names:
+        raise click.UsageError("nothing to change: give --lat/--lon or --add-name")
+    workspace = _workspace(data_dir)
+    try:
+        place = edit_place(workspace.newsroom, place_id, lat, lon, add_names, actor=editor)
+    except CorrectionError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"{place['id']}: {place['name']} at {place['lat']}, {place['lon']}; "
+        f"other names: {', '.join(json.loads(place['alt_names'] or '[]')) or '-'}"
+    )
+
+
 @cli.command()
 @data_dir_option
 @click.option("--no-serve", is_flag=True, help="Stop after building; print a summary.")

@@ -269,3 +269,34 @@ def test_dev_set_quality_does_not_regress(full_gazetteer):
     assert ours["primary accuracy"] >= 0.9 and ours["namesake accuracy"] >= 0.95
     assert ours["relevance precision"] >= 0.95 and ours["relevance recall"] >= 0.95
     assert ours["settlement F1"] > naive["settlement F1"]
+
+
+def test_editors_move_and_rename_a_neighbourhood(tmp_path):
+    from click.testing import CliRunner
+
+    from romareact.cli import cli
+
+    data_dir = str(tmp_path)
+    runner = CliRunner()
+    found = runner.invoke(cli, ["places", "search", "Надежда, Сливен", "--data-dir", data_dir])
+    assert found.exit_code == 0, found.output
+    quarter_id = found.output.split("\t")[0]
+    assert quarter_id.startswith("quarter:") and "Надежда, Сливен" in found.output
+    edited = runner.invoke(
+        cli,
+        ["places", "edit", quarter_id, "--lat", "42.671", "--add-name", "Надеждата",
+         "--editor", "мила", "--data-dir", data_dir],
+    )  # fmt: skip
+    assert edited.exit_code == 0, edited.output
+    newsroom = db.open_newsroom(tmp_path / "newsroom.db")
+    gazetteer = Gazetteer.from_db(newsroom)
+    quarter = gazetteer.places[quarter_id]
+    assert quarter.lat == 42.671 and "Надеждата" in quarter.alt_names
+    [mention] = find_places("Протест в квартал „Надеждата“ в Сливен.", gazetteer)
+    assert mention.neighbourhood.id == quarter_id
+    entry = next(newsroom["audit_log"].rows_where("action = 'place.edited'"))
+    assert entry["actor"] == "мила" and '"lat": 42.671' in entry["after"]
+    outside = runner.invoke(
+        cli, ["places", "edit", quarter_id, "--lat", "48", "--data-dir", data_dir]
+    )
+    assert outside.exit_code == 1 and "outside Bulgaria" in outside.output
