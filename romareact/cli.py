@@ -54,7 +54,21 @@ def cli():
     "--sources",
     "sources_file",
     type=click.Path(dir_okay=False, exists=True),
-    help="Sources TOML file (default: the shipped data/sources.toml).",
+    help="Crawl the sources of this TOML file (default: every enabled source of "
+    "the newsroom, starting with the shipped data/sources.toml).",
+)
+@click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Crawl every enabled source now, even those not yet due.",
+)
+@click.option(
+    "--every",
+    "every",
+    metavar="DURATION",
+    help="Keep polling, a pass every DURATION (e.g. 30m, 2h); each source "
+    "is fetched at its own interval. Stop with Ctrl-C.",
 )
 @click.option(
     "-s",
@@ -65,19 +79,18 @@ def cli():
     help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=2 (repeatable).",
 )
 @click.option("--silent", is_flag=True, help="Only warnings and errors in the log.")
-def crawl(data_dir, sources_file, settings, silent):
-    """Crawl every source once, analyse, store, and publish the events.
+def crawl(data_dir, sources_file, everything, every, settings, silent):
+    """Crawl the sources that are due, analyse, store, and publish the events.
 
-    Example: romareact crawl --sources my-sources.toml
+    Example: romareact crawl --every 30m
     """
+    if every:
+        _crawl_forever(parse_duration(every), sys.argv[1:])
+        return
     from romareact.crawl import run_crawl
     from romareact.publish import export_public, refresh_events
-    from romareact.sources import SourcesError, load_sources
+    from romareact.sources import SourcesError, load_sources, register_sources, sources_to_crawl
 
-    try:
-        sources = load_sources(sources_file)
-    except SourcesError as error:
-        raise click.ClickException(str(error)) from None
     overrides = {}
     for setting in settings:
         name, sep, value = setting.partition("=")
@@ -87,14 +100,164 @@ def crawl(data_dir, sources_file, settings, silent):
     if silent:
         overrides.setdefault("LOG_LEVEL", "WARNING")
     workspace = _workspace(data_dir)
-    stats = run_crawl(workspace, sources, overrides)
+    listed = []
+    try:
+        if sources_file or not workspace.newsroom["sources"].count:
+            listed = load_sources(sources_file)
+            register_sources(workspace.newsroom, listed)
+    except SourcesError as error:
+        raise click.ClickException(str(error)) from None
+    ids = [s.id for s in listed] if sources_file else None
+    due = sources_to_crawl(workspace.newsroom, ids, everything)
+    stats = run_crawl(workspace, due, overrides)
     events = refresh_events(workspace.newsroom)
     published = export_public(workspace.newsroom, workspace.public)
     click.echo(
-        f"crawled {len(sources)} sources: {stats.get('romareact/stored', 0)} items stored, "
-        f"{stats.get('relevance/relevant', 0)} relevant, {stats.get('geocode/placed', 0)} placed; "
+        f"crawled {len(due)} sources: {stats.get('romareact/stored', 0)} items stored, "
+        f"{stats.get('relevance/relevant', 0)} relevant, {stats.get('geocode/placed', 0)} placed, "
+        f"{stats.get('romareact/known_skipped', 0)} known skipped; "
         f"{published} events published ({events['changed']} new or changed)"
     )
+
+
+def parse_duration(text: str) -> float:
+    """ "30m" -> 1800.0 seconds; s, m, h and d are understood."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:].lower()
+    if unit not in units or not number.replace(".", "", 1).isdigit() or float(number) <= 0:
+        raise click.BadParameter(
+            f"expected a duration like 30m or 2h, got {text!r}", param_hint="--every"
+        )
+    return float(number) * units[unit]
+
+
+def _crawl_forever(seconds: float, arguments: list[str]) -> None:
+    """One crawl pass per period, each in a fresh process (Twisted cannot restart)."""
+    import time
+
+    passes = []
+    skip = False
+    for argument in arguments:
+        if skip:
+            skip = False
+        elif argument == "--every":
+            skip = True
+        elif not argument.startswith("--every="):
+            passes.append(argument)
+    while True:
+        started = time.monotonic()
+        subprocess.run([sys.executable, "-P", "-m", "romareact", *passes], check=False)
+        wait = max(0.0, seconds - (time.monotonic() - started))
+        click.echo(f"next pass in {wait / 60:.1f} min (Ctrl-C stops)")
+        time.sleep(wait)
+
+
+@cli.group()
+def sources():
+    """List, add and check the news sources."""
+
+
+@sources.command("list")
+@data_dir_option
+def sources_list(data_dir):
+    """List the sources with their kind and state.
+
+    Example: romareact sources list
+    """
+    from romareact.sources import health_report
+
+    workspace = _workspace(data_dir)
+    _ensure_sources(workspace)
+    for row in health_report(workspace.newsroom):
+        state = "enabled" if row["enabled"] else "DISABLED"
+        click.echo(f"{row['id']:<24} {row['kind']:<8} {state:<9} {row['name']}")
+
+
+@sources.command("add")
+@data_dir_option
+@click.option("--id", "source_id", required=True, help="Short id: lower-case, digits, - or _.")
+@click.option("--name", required=True, help="The outlet's name.")
+@click.option("--url", required=True, help="Feed URL (kind feed) or listing page URL.")
+@click.option("--kind", type=click.Choice(["feed", "listing"]), default="feed", show_default=True)
+@click.option("--homepage", help="The outlet's home page.")
+@click.option("--language", help="ISO 639-1 code, e.g. bg.")
+@click.option("--country", help="ISO 3166 code, e.g. BG.")
+@click.option("--category", help="national, regional, roma-org, institution, ...")
+@click.option(
+    "--interval",
+    "interval_minutes",
+    type=int,
+    default=60,
+    show_default=True,
+    help="Minutes between polls.",
+)
+@click.option("--links", help="Listing only: CSS selector of article links.")
+@click.option("--next-page", help="Listing only: CSS selector of the next-page link.")
+def sources_add(data_dir, source_id, links, next_page, **fields):
+    """Add a source to the newsroom (or update the one with this id).
+
+    Example: romareact sources add --id sliven-net --name Sliven.net --kind listing
+    --url https://sliven.net/news/ --links "h2 a::attr(href)"
+    """
+    from romareact.sources import SourcesError, register_sources, validate
+
+    rules = {k: v for k, v in {"links": links, "next_page": next_page}.items() if v}
+    entry = {"id": source_id, **{k: v for k, v in fields.items() if v is not None}}
+    if rules:
+        entry["rules"] = rules
+    try:
+        source = validate(entry, 1)
+    except SourcesError as error:
+        raise click.ClickException(str(error)) from None
+    workspace = _workspace(data_dir)
+    _ensure_sources(workspace)
+    register_sources(workspace.newsroom, [source])
+    workspace.newsroom["sources"].update(source.id, {"enabled": 1})
+    click.echo(f"source {source.id} saved; it is crawled on the next `romareact crawl`")
+
+
+@sources.command("check")
+@data_dir_option
+def sources_check(data_dir):
+    """Report each source's health: last success, last error, failures, items per day.
+
+    Exits with status 1 when a source is failing or disabled.
+
+    Example: romareact sources check
+    """
+    from romareact.sources import health_report
+
+    workspace = _workspace(data_dir)
+    _ensure_sources(workspace)
+    troubled = 0
+    for row in health_report(workspace.newsroom):
+        if not row["enabled"]:
+            state = "DISABLED"
+        elif row["consecutive_failures"]:
+            state = "FAILING"
+        elif row["last_success"]:
+            state = "ok"
+        else:
+            state = "never crawled"
+        troubled += state in ("DISABLED", "FAILING")
+        entries = row["entries_last"] if row["entries_last"] is not None else "-"
+        click.echo(
+            f"{row['id']:<24} {state:<13} last success: {row['last_success'] or '-'}; "
+            f"failures in a row: {row['consecutive_failures'] or 0}; entries: {entries}; "
+            f"items/day: {row['items_per_day'] or 0}; parse warnings: {row['bozo_warnings'] or 0}"
+        )
+        if state in ("DISABLED", "FAILING"):
+            click.echo(f"{'':<24} error: {row['disabled_reason'] or row['last_error']}")
+    if troubled:
+        sys.exit(1)
+
+
+def _ensure_sources(workspace) -> None:
+    """A new newsroom starts with the shipped sources."""
+    from romareact.sources import load_sources, register_sources
+
+    if not workspace.newsroom["sources"].count:
+        register_sources(workspace.newsroom, load_sources())
 
 
 @cli.command()
@@ -387,7 +550,7 @@ def demo(data_dir, no_serve, port):
         # romareact, never a folder of that name in the current directory.
         command = [
             sys.executable, "-P", "-m", "romareact", "crawl", "--data-dir", str(workspace.data_dir),
-            "--sources", str(sources_file), "--silent",
+            "--sources", str(sources_file), "--silent", "--all",
             # A local site needs no politeness delay.
             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
         ]  # fmt: skip

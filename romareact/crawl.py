@@ -9,7 +9,6 @@ from crawlers import settings as default_settings
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.listing import ListingSpider
 from romareact.paths import newsroom_path
-from romareact.sources import Source, register_sources
 from romareact.workspace import Workspace
 
 
@@ -22,18 +21,20 @@ def crawl_settings(workspace: Workspace, overrides: dict[str, str] | None = None
     return settings
 
 
-def run_crawl(workspace: Workspace, sources: list[Source], overrides: dict | None = None) -> dict:
-    """Crawl every source once (blocking; once per process, as Twisted allows) and return stats."""
-    register_sources(workspace.newsroom, sources)
-    rows = [{**s.as_row(), "rules": s.rules} for s in sources]
+def run_crawl(workspace: Workspace, sources: list[dict], overrides: dict | None = None) -> dict:
+    """Crawl the given source rows once (blocking; once per process, as Twisted allows).
+
+    Returns the crawl's counters, summed over the spiders.
+    """
     process = CrawlerProcess(crawl_settings(workspace, overrides))
     crawlers = []
     for spider in (FeedSpider, ListingSpider):
-        if any(s.kind == spider.kind for s in sources):
+        if any(s["kind"] == spider.kind for s in sources):
             crawler = process.create_crawler(spider)
             crawlers.append(crawler)
-            process.crawl(crawler, sources=rows)
-    process.start()
+            process.crawl(crawler, sources=sources)
+    if crawlers:
+        process.start()
     totals: dict[str, int] = {}
     for crawler in crawlers:
         for key, value in (crawler.stats.get_stats() or {}).items():

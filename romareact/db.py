@@ -208,12 +208,53 @@ def _newsroom_3_corrections_and_cache(db: sqlite_utils.Database) -> None:
     )
 
 
+def _newsroom_4_source_health(db: sqlite_utils.Database) -> None:
+    db["source_health"].create(
+        {
+            "source_id": str,
+            "last_attempt": str,
+            "last_success": str,
+            "last_error": str,
+            "last_status": int,
+            "consecutive_failures": int,
+            "entries_last": int,
+            "bozo_warnings": int,
+            "etag": str,
+            "last_modified": str,
+            "next_due": str,
+            "disabled_reason": str,
+        },
+        pk="source_id",
+        foreign_keys=[("source_id", "sources", "id")],
+        defaults={"consecutive_failures": 0, "bozo_warnings": 0},
+        if_not_exists=True,
+    )
+    # For editors in Datasette: one row per source with how it is doing.
+    db.create_view(
+        "source_health_report",
+        """
+        select sources.id, sources.name, sources.kind, sources.enabled,
+               source_health.disabled_reason, source_health.last_success,
+               source_health.last_error, source_health.consecutive_failures,
+               source_health.entries_last, source_health.bozo_warnings,
+               source_health.next_due,
+               (select round(count(*) / 7.0, 1) from items
+                 where items.source_id = sources.id
+                   and items.fetched >= datetime('now', '-7 days')) as items_per_day
+        from sources left join source_health on source_health.source_id = sources.id
+        order by source_health.consecutive_failures desc, sources.id
+        """,
+        ignore=True,
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 NEWSROOM_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _newsroom_1_initial),
     (2, "neighbourhoods: places.parent_id, places.needs_context", _newsroom_2_neighbourhoods),
     (3, "editor place corrections; geocoder cache", _newsroom_3_corrections_and_cache),
+    (4, "source health and its report view", _newsroom_4_source_health),
 ]
 
 

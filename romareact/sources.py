@@ -45,7 +45,7 @@ def default_sources_path() -> Path:
     return shipped_data() / "sources.toml"
 
 
-def _validate(entry: dict, position: int) -> Source:
+def validate(entry: dict, position: int) -> Source:
     where = f"source #{position} ({entry.get('id', 'no id')})"
     for required in ("id", "name", "kind", "url"):
         if not isinstance(entry.get(required), str) or not entry[required].strip():
@@ -77,7 +77,7 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
     except tomllib.TOMLDecodeError as error:
         raise SourcesError(f"{path}: not valid TOML: {error}") from None
     entries = raw.get("source", [])
-    sources = [_validate(entry, number) for number, entry in enumerate(entries, 1)]
+    sources = [validate(entry, number) for number, entry in enumerate(entries, 1)]
     ids = [s.id for s in sources]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -91,3 +91,32 @@ def register_sources(db: sqlite_utils.Database, sources: list[Source]) -> None:
     rows = [{**s.as_row(), "added_at": existing.get(s.id) or utcnow()} for s in sources]
     with db.conn:
         db["sources"].upsert_all(rows, pk="id")
+
+
+def sources_to_crawl(
+    db: sqlite_utils.Database, ids: list[str] | None = None, everything: bool = False
+) -> list[dict]:
+    """Enabled sources whose next poll is due (all enabled ones with `everything`)."""
+    rows = db.query(
+        """
+        select sources.*, source_health.next_due
+        from sources left join source_health on source_health.source_id = sources.id
+        where sources.enabled = 1
+        order by sources.id
+        """
+    )
+    now = utcnow()
+    chosen = []
+    for row in rows:
+        if ids is not None and row["id"] not in ids:
+            continue
+        if not everything and row["next_due"] and row["next_due"] > now:
+            continue
+        row["rules"] = json.loads(row["rules"] or "{}")
+        chosen.append(row)
+    return chosen
+
+
+def health_report(db: sqlite_utils.Database) -> list[dict]:
+    """The source_health_report view: one row per source, failing ones first."""
+    return list(db.query("select * from source_health_report"))

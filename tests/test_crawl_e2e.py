@@ -45,11 +45,25 @@ url = "http://127.0.0.1:9/rss"
 """
     sources = data_dir / "sources.toml"
     sources.write_text(demo_sources(base) + broken, encoding="utf-8")
-    first = romareact("crawl", "--data-dir", str(data_dir), "--sources", str(sources), *FAST)
-    second = romareact("crawl", "--data-dir", str(data_dir), "--sources", str(sources), *FAST)
+    crawl = ("crawl", "--data-dir", str(data_dir), "--sources", str(sources), *FAST)
+    first = romareact(*crawl)
+    # Everything again, known articles refetched: upserts must not duplicate anything.
+    second = romareact(*crawl, "--all", "-s", "ROMAREACT_REFETCH_KNOWN=1")
+    # And incrementally: known articles are not fetched at all.
+    third = romareact(*crawl, "--all")
+    not_due = romareact(*crawl)
+    check = romareact("sources", "check", "--data-dir", str(data_dir), check=False)
     site.shutdown()
     site.server_close()
-    return {"data_dir": data_dir, "first": first, "second": second, "base": base}
+    return {
+        "data_dir": data_dir,
+        "first": first,
+        "second": second,
+        "third": third,
+        "not_due": not_due,
+        "check": check,
+        "base": base,
+    }
 
 
 def _newsroom(crawled):
@@ -62,11 +76,30 @@ def test_every_article_is_stored_once_even_after_a_recrawl(crawled):
     assert len(items) == len(articles) == 34
     paths = sorted(item["url"].removeprefix(crawled["base"]) for item in items)
     assert paths == sorted(a.path for a in articles)
+    assert "34 items stored" in crawled["second"].stdout
     assert "0 new or changed" in crawled["second"].stdout
+
+
+def test_a_recrawl_skips_known_articles_and_sources_not_yet_due(crawled):
+    assert "0 items stored" in crawled["third"].stdout
+    assert "34 known skipped" in crawled["third"].stdout
+    # Sources polled a moment ago are not due; the broken ones are backing off.
+    assert "crawled 0 sources" in crawled["not_due"].stdout
 
 
 def test_broken_sources_do_not_stop_the_others(crawled):
     assert "crawled 4 sources: 34 items stored" in crawled["first"].stdout
+
+
+def test_source_health_is_reported(crawled):
+    check = crawled["check"]
+    assert check.returncode == 1  # some sources are failing
+    lines = {line.split()[0]: line for line in check.stdout.splitlines() if line[:1].strip()}
+    assert " ok " in lines["demo-feed"] and "entries: 20" in lines["demo-feed"]
+    assert " ok " in lines["demo-regional"]
+    assert "FAILING" in lines["broken-feed"] and "failures in a row: 3" in lines["broken-feed"]
+    assert "FAILING" in lines["unreachable"]
+    assert "404" in check.stdout
 
 
 def test_feed_and_listing_items_have_text_and_metadata(crawled):

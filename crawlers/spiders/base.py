@@ -4,20 +4,76 @@ from __future__ import annotations
 
 import scrapy
 from scrapy.http import TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.extract import extract_article
+from crawlers.health import HealthRecorder
 from crawlers.items import ArticleItem
+from romareact import db as database
+from romareact.urls import canonical_url
 
 
 class ArticleSpider(scrapy.Spider):
-    """Base for spiders that follow links to article pages. Not run on its own."""
+    """Base for spiders that follow links to article pages. Not run on its own.
+
+    With ROMAREACT_DB set, the spider records each source's health and skips article URLs
+    the newsroom already holds (unless ROMAREACT_REFETCH_KNOWN is true).
+    """
 
     kind: str = ""
 
     def __init__(self, sources: list[dict] | None = None, **kwargs):
         super().__init__(**kwargs)
         self.sources = [s for s in (sources or []) if s.get("kind") == self.kind]
+        self.db = None
+        self.health: HealthRecorder | None = None
+        self.refetch_known = False
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        path = crawler.settings.get("ROMAREACT_DB")
+        if path:
+            spider.db = database.open_newsroom(path)
+            spider.health = HealthRecorder(spider.db)
+        spider.refetch_known = crawler.settings.getbool("ROMAREACT_REFETCH_KNOWN")
+        return spider
+
+    def closed(self, reason):
+        if self.db is not None:
+            self.db.close()
+
+    def is_known(self, url: str) -> bool:
+        """Already in the newsroom: an incremental crawl does not fetch it again."""
+        if self.db is None or self.refetch_known:
+            return False
+        return bool(
+            self.db.execute(
+                "select 1 from items where canonical_url = ? limit 1", [canonical_url(url)]
+            ).fetchone()
+        )
+
+    def follow_article(self, response, link: str, source: dict, known: dict):
+        """A request for an article page, or None when the newsroom already has it."""
+        url = response.urljoin(link)
+        if self.is_known(url):
+            self.crawler.stats.inc_value("romareact/known_skipped")
+            return None
+        return response.follow(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"source": source, "known": known},
+        )
+
+    def record_failure(self, source: dict, failure) -> None:
+        status, message = None, failure.getErrorMessage()
+        if isinstance(failure.value, HttpError):
+            status = failure.value.response.status
+            message = f"HTTP {status} from {failure.value.response.url}"
+        if self.health is not None:
+            self.health.failure(source["id"], message, status)
 
     def parse_article(self, response, source: dict, known: dict):
         """Merge what the page says with what the feed or listing already told us."""

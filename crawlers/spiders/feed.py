@@ -25,14 +25,26 @@ class FeedSpider(ArticleSpider):
 
     async def start(self):
         for source in self.sources:
+            # Conditional GET: an unchanged feed answers 304 and costs nothing.
+            headers = self.health.validators(source["id"]) if self.health else {}
             yield scrapy.Request(
                 source["url"],
+                headers=headers,
                 callback=self.parse_feed,
+                # A feed is fetched once per crawl anyway; filtering it would hide a redirect
+                # loop back to the same address, and the source would never be reported.
+                dont_filter=True,
                 errback=self.feed_failed,
                 cb_kwargs={"source": source},
+                meta={"handle_httpstatus_list": [304]},
             )
 
     def parse_feed(self, response, source: dict):
+        if response.status == 304:
+            self.crawler.stats.inc_value("romareact/feed_not_modified")
+            if self.health:
+                self.health.success(source["id"], 304, 0)
+            return
         # Parse the bytes Scrapy already downloaded; feedparser never touches the network.
         # Its own sanitiser is off: the pipelines sanitise with nh3, which is far faster.
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
@@ -50,6 +62,7 @@ class FeedSpider(ArticleSpider):
         if not parsed.entries:
             self.crawler.stats.inc_value("romareact/feed_empty")
             self.logger.warning("feed %s has no entries", response.url)
+        self._record(source, response, parsed, content_type)
         for entry in parsed.entries:
             link = entry.get("link")
             if entry.get("guidislink") and not link.startswith(("http://", "https://")):
@@ -64,13 +77,31 @@ class FeedSpider(ArticleSpider):
                 "published": _entry_date(entry),
                 "guid": entry.get("id"),
             }
-            yield response.follow(
-                link,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"source": source, "known": known},
-            )
+            request = self.follow_article(response, link, source, known)
+            if request is not None:
+                yield request
+
+    def _record(self, source: dict, response, parsed, content_type: str) -> None:
+        if self.health is None:
+            return
+        if not parsed.entries:
+            # 200 with no entries: the address no longer serves a feed.
+            what = "an HTML page" if "html" in content_type else "a document"
+            self.health.failure(
+                source["id"], f"answered {response.status} with {what} holding no feed entries",
+                response.status,
+            )  # fmt: skip
+            return
+        self.health.success(
+            source["id"],
+            response.status,
+            len(parsed.entries),
+            bozo=bool(parsed.bozo),
+            etag=response.headers.get("ETag", b"").decode("latin-1") or None,
+            last_modified=response.headers.get("Last-Modified", b"").decode("latin-1") or None,
+        )
 
     def feed_failed(self, failure):
         self.crawler.stats.inc_value("romareact/feed_failed")
         self.logger.error("feed %s failed: %s", failure.request.url, failure.getErrorMessage())
+        self.record_failure(failure.request.cb_kwargs["source"], failure)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import scrapy
 
 from crawlers.spiders.base import ArticleSpider
@@ -18,12 +20,17 @@ class ListingSpider(ArticleSpider):
             yield scrapy.Request(
                 source["url"],
                 callback=self.parse_listing,
+                # A feed is fetched once per crawl anyway; filtering it would hide a redirect
+                # loop back to the same address, and the source would never be reported.
+                dont_filter=True,
                 errback=self.listing_failed,
                 cb_kwargs={"source": source, "page": 1},
             )
 
     def parse_listing(self, response, source: dict, page: int):
         rules = source.get("rules") or {}
+        if isinstance(rules, str):
+            rules = json.loads(rules)
         links = []
         if rules.get("links"):
             links += response.css(rules["links"]).getall()
@@ -32,13 +39,17 @@ class ListingSpider(ArticleSpider):
         if not links:
             self.crawler.stats.inc_value("romareact/listing_empty")
             self.logger.warning("listing %s: the rules matched no links", response.url)
+        if self.health is not None and page == 1:
+            if links:
+                self.health.success(source["id"], response.status, len(links))
+            else:
+                self.health.failure(
+                    source["id"], "the listing rules matched no links", response.status
+                )
         for link in dict.fromkeys(link.strip() for link in links if link.strip()):
-            yield response.follow(
-                link,
-                callback=self.parse_article,
-                errback=self.article_failed,
-                cb_kwargs={"source": source, "known": {}},
-            )
+            request = self.follow_article(response, link, source, {})
+            if request is not None:
+                yield request
         next_page = response.css(rules["next_page"]).get() if rules.get("next_page") else None
         if next_page and page < int(rules.get("max_pages", DEFAULT_MAX_PAGES)):
             yield response.follow(
@@ -51,3 +62,5 @@ class ListingSpider(ArticleSpider):
     def listing_failed(self, failure):
         self.crawler.stats.inc_value("romareact/listing_failed")
         self.logger.error("listing %s failed: %s", failure.request.url, failure.getErrorMessage())
+        if failure.request.cb_kwargs.get("page") == 1:
+            self.record_failure(failure.request.cb_kwargs["source"], failure)

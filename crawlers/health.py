@@ -1,0 +1,91 @@
+"""Per-source health: successes, failures, backoff, and disabling sources that keep failing.
+
+A feed that answers 200 with an HTML page, or with no entries, counts as a failure: it has
+stopped being a feed, and an editor should know.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlite_utils
+
+from romareact.db import utcnow
+
+DISABLE_AFTER_FAILURES = 5
+MAX_BACKOFF = dt.timedelta(hours=24)
+
+
+def _later(minutes: float) -> str:
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=minutes)
+    return moment.replace(microsecond=0).isoformat()
+
+
+class HealthRecorder:
+    """Writes what happened to each source, one short transaction per event."""
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.db = db
+
+    def _current(self, source_id: str) -> dict:
+        rows = list(self.db["source_health"].rows_where("source_id = ?", [source_id]))
+        return rows[0] if rows else {"source_id": source_id, "consecutive_failures": 0}
+
+    def _interval(self, source_id: str) -> int:
+        rows = list(self.db["sources"].rows_where("id = ?", [source_id]))
+        return (rows[0]["interval_minutes"] if rows else None) or 60
+
+    def validators(self, source_id: str) -> dict:
+        """Conditional-GET headers from the last successful fetch."""
+        health = self._current(source_id)
+        headers = {}
+        if health.get("etag"):
+            headers["If-None-Match"] = health["etag"]
+        if health.get("last_modified"):
+            headers["If-Modified-Since"] = health["last_modified"]
+        return headers
+
+    def success(
+        self,
+        source_id: str,
+        status: int,
+        entries: int,
+        bozo: bool = False,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        health = self._current(source_id)
+        now = utcnow()
+        health.update(
+            last_attempt=now,
+            last_success=now,
+            last_status=status,
+            consecutive_failures=0,
+            entries_last=entries,
+            bozo_warnings=(health.get("bozo_warnings") or 0) + int(bozo),
+            next_due=_later(self._interval(source_id)),
+            disabled_reason=None,
+        )
+        if status != 304:  # a 304 keeps the validators it answered to
+            health.update(etag=etag, last_modified=last_modified)
+        with self.db.conn:
+            self.db["source_health"].upsert(health, pk="source_id")
+
+    def failure(self, source_id: str, error: str, status: int | None = None) -> None:
+        health = self._current(source_id)
+        failures = (health.get("consecutive_failures") or 0) + 1
+        backoff = min(dt.timedelta(minutes=self._interval(source_id)) * 2**failures, MAX_BACKOFF)
+        health.update(
+            last_attempt=utcnow(),
+            last_error=error[:500],
+            last_status=status,
+            consecutive_failures=failures,
+            next_due=_later(backoff.total_seconds() / 60),
+        )
+        with self.db.conn:
+            if failures >= DISABLE_AFTER_FAILURES:
+                health["disabled_reason"] = (
+                    f"disabled after {failures} failures in a row; last error: {error[:200]}"
+                )
+                self.db["sources"].update(source_id, {"enabled": 0})
+            self.db["source_health"].upsert(health, pk="source_id")

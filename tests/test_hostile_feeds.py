@@ -1,0 +1,131 @@
+"""Hostile input against a local server: each source misbehaves its own way, and the good
+source is still crawled, nothing hangs, nothing is corrupted."""
+
+import subprocess
+import sys
+
+import pytest
+import sqlite_utils
+from hostile_server import HostileServer
+
+HOSTILE = [
+    "malformed", "html", "empty", "bomb", "xxe", "cp1251", "author", "big", "gzipbomb",
+    "loop", "stall", "drop", "dupguid",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("hostile")
+    server = HostileServer()
+    sources = [("good", f"{server.base}/good.xml")]
+    sources += [(name, f"{server.base}/{name}.xml") for name in HOSTILE if name != "loop"]
+    sources += [("loop", f"{server.base}/loop"), ("nodns", "http://no-such-host.invalid/rss")]
+    toml = "".join(
+        f'[[source]]\nid = "{sid}"\nname = "{sid}"\nkind = "feed"\nurl = "{url}"\n\n'
+        for sid, url in sources
+    )
+    (data_dir / "sources.toml").write_text(toml, encoding="utf-8")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-P",
+            "-m",
+            "romareact",
+            "crawl",
+            "--data-dir",
+            str(data_dir),
+            "--sources",
+            str(data_dir / "sources.toml"),
+            "--silent",
+            "-s",
+            "DOWNLOAD_DELAY=0",
+            "-s",
+            "AUTOTHROTTLE_ENABLED=False",
+            "-s",
+            "RETRY_TIMES=0",
+            "-s",
+            "DOWNLOAD_TIMEOUT=3",
+            "-s",
+            "DOWNLOAD_MAXSIZE=3500000",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    server.stop()
+    assert result.returncode == 0, result.stderr[-3000:]
+    newsroom = sqlite_utils.Database(data_dir / "newsroom.db")
+    health = {row["source_id"]: row for row in newsroom["source_health"].rows}
+    items = list(newsroom["items"].rows)
+    return {"result": result, "health": health, "items": items, "hits": server.hits}
+
+
+def _items(crawl, source):
+    return [item for item in crawl["items"] if item["source_id"] == source]
+
+
+def test_the_good_source_is_crawled_despite_the_others(crawl):
+    titles = sorted(item["title"] for item in _items(crawl, "good"))
+    assert titles == ["Ромите в Сливен", "Ромите в Ямбол"]
+    assert all(item["full_text"] for item in _items(crawl, "good"))
+    assert crawl["health"]["good"]["consecutive_failures"] == 0
+
+
+@pytest.mark.parametrize(
+    ("source", "error"),
+    [
+        ("html", "HTML page"),
+        ("empty", "no feed entries"),
+        ("big", ""),
+        ("gzipbomb", ""),
+        ("loop", ""),
+        ("stall", ""),
+        ("drop", ""),
+        ("nodns", ""),
+    ],
+)
+def test_broken_sources_are_flagged_with_a_reason(crawl, source, error):
+    health = crawl["health"][source]
+    assert health["consecutive_failures"] == 1, health
+    assert error in health["last_error"]
+    assert not _items(crawl, source)
+
+
+def test_a_malformed_feed_is_read_as_far_as_possible_and_flagged(crawl):
+    health = crawl["health"]["malformed"]
+    assert health["bozo_warnings"] == 1
+    assert [i["title"] for i in _items(crawl, "malformed")] == ["Счупен фийд"]
+
+
+def test_entity_expansion_is_bounded_and_external_entities_are_not_read(crawl):
+    for item in _items(crawl, "bomb") + _items(crawl, "xxe"):
+        assert len(item["title"] or "") < 1000
+        assert "root:" not in (item["title"] or "") + (item["summary"] or "")
+
+
+def test_a_misdeclared_windows_1251_feed_is_decoded(crawl):
+    assert [i["title"] for i in _items(crawl, "cp1251")] == ["Ромите от Лом"]
+
+
+def test_a_megabyte_author_is_cut_and_costs_no_more(crawl):
+    [item] = _items(crawl, "author")
+    assert item["title"] == "Дълъг автор"
+    assert len(item["author"]) <= 200
+
+
+def test_the_same_story_under_two_guids_is_stored_once(crawl):
+    assert len(_items(crawl, "dupguid")) == 1
+
+
+def test_a_file_url_source_is_refused(tmp_path):
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        '[[source]]\nid = "f"\nname = "F"\nkind = "feed"\nurl = "file:///etc/passwd"\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-P", "-m", "romareact", "crawl", "--data-dir", str(tmp_path),
+         "--sources", str(sources)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1 and "http(s) URL" in result.stderr
