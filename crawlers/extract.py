@@ -16,13 +16,20 @@ def extract_article(response: TextResponse) -> dict:
         include_tables=False,
     )
     canonical = response.css('link[rel="canonical"]::attr(href)').get()
+    # Page metadata carries the time zone; trafilatura's date is only the day.
+    stamped = (
+        response.css('meta[property="article:published_time"]::attr(content)').get()
+        or response.css('meta[itemprop="datePublished"]::attr(content)').get()
+        or response.css("time[datetime]::attr(datetime)").get()
+    )
     if document is None:
-        return {"title": response.css("title::text").get(), "canonical": canonical}
+        return {"title": response.css("title::text").get(), "canonical": canonical,
+                "date": stamped}  # fmt: skip
     return {
         "title": document.title,
         "text": document.text,
         "author": document.author,
-        "date": document.date,
+        "date": stamped or document.date,
         "description": document.description,
         "canonical": canonical,
     }

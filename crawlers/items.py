@@ -13,7 +13,8 @@ class ArticleItem:
     summary: str | None = None
     full_text: str | None = None
     author: str | None = None
-    published: str | None = None
+    published: str | None = None  # the best machine reading of the date, if any
+    published_raw: str | None = None  # the date exactly as the source gave it
     guid: str | None = None
     canonical_url: str | None = None
     # Filled by the pipelines.
@@ -21,4 +22,5 @@ class ArticleItem:
     relevance: float | None = None
     roma_related: bool | None = None
     content_hash: str | None = None
+    date_flag: str | None = None
     places: list = field(default_factory=list)

@@ -11,6 +11,8 @@ from geocode.gazetteer import Gazetteer
 from geocode.resolve import find_places
 from romareact import db as database
 from romareact.analysis import roma_neighbourhoods
+from romareact.clusters import assign_cluster
+from romareact.dates import normalise_date
 from romareact.language import detect_language
 from romareact.relevance import score_text
 from romareact.sanitize import MAX_TITLE, clean_summary, content_hash, plain_text
@@ -42,6 +44,11 @@ class NormalisePipeline:
         text = adapter.get("full_text")
         adapter["full_text"] = text.strip() if text else None
         adapter["content_hash"] = content_hash(adapter["full_text"])
+        raw = adapter.get("published_raw")
+        adapter["published_raw"] = raw.strip()[:200] if raw else None
+        # feedparser's reading first (it knows more formats), else the raw text.
+        published, flag = normalise_date(adapter.get("published") or raw)
+        adapter["published"], adapter["date_flag"] = published, flag
         return item
 
 
@@ -165,6 +172,8 @@ class StorePipeline:
             "full_text": adapter.get("full_text"),
             "author": adapter.get("author"),
             "published": adapter.get("published"),
+            "published_raw": adapter.get("published_raw"),
+            "date_flag": adapter.get("date_flag"),
             "fetched": database.utcnow(),
             "language": adapter.get("language"),
             "relevance": adapter.get("relevance"),
@@ -188,6 +197,10 @@ class StorePipeline:
         ]
         with self.db.conn:
             self.db["items"].upsert(row, pk="id")
+            cluster = assign_cluster(self.db, key, row["full_text"])
+            self.db["items"].update(key, {"cluster_id": cluster})
+            if cluster not in (None, key):
+                self.stats.inc_value("romareact/clustered")
             self.db["mentions"].delete_where("item_id = ?", [key])
             if mentions:
                 self.db["mentions"].insert_all(mentions)

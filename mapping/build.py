@@ -15,8 +15,8 @@ from branca.element import MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from mapping.escape import html_text, safe_url, script_json
-from mapping.geojson import load_events, to_geojson
+from mapping.escape import html_text, script_json
+from mapping.geojson import load_events, story_sources, to_geojson
 
 BULGARIA_CENTRE = (42.75, 25.3)
 ATTRIBUTION = (
@@ -46,12 +46,19 @@ _POPUP_SCRIPT = """
     if (ev.review_status === "unreviewed") {
       line(box, "div", "Непроверено от редактор / Not yet reviewed by an editor", "status");
     }
-    if (/^https?:\\/\\//.test(ev.source_url || "")) {
-      var link = line(box, "a", "Източник / Source: " + (ev.source || ev.source_url));
-      link.href = ev.source_url;
+    var sources = (ev.sources || []).filter(function (s) {
+      return /^https?:\\/\\//.test(s.url || "");
+    });
+    if (sources.length) {
+      line(box, "div", sources.length > 1 ? "Източници / Sources:" : "Източник / Source:", "meta");
+    }
+    sources.forEach(function (s) {
+      var link = line(box, "a", s.name || s.url);
+      link.href = s.url;
       link.target = "_blank";
       link.rel = "noopener noreferrer nofollow";
-    }
+      box.appendChild(document.createElement("br"));
+    });
     return box;
   }
   events.forEach(function (ev) {
@@ -94,7 +101,11 @@ def _marker_data(event: dict) -> dict:
         "review_status",
     )  # fmt: skip
     data = {key: event.get(key) for key in keys}
-    data.update(lat=event["lat"], lon=event["lon"], source_url=safe_url(event.get("source_url")))
+    data.update(
+        lat=event["lat"],
+        lon=event["lon"],
+        sources=story_sources(event),
+    )
     return data
 
 

@@ -248,6 +248,22 @@ def _newsroom_4_source_health(db: sqlite_utils.Database) -> None:
     )
 
 
+def _newsroom_5_dates_and_clusters(db: sqlite_utils.Database) -> None:
+    columns = db["items"].columns_dict
+    for name in ("published_raw", "date_flag", "cluster_id", "sketch"):
+        if name not in columns:
+            db["items"].add_column(name, str)
+    db["items"].create_index(["cluster_id"], if_not_exists=True)
+    db["items"].create_index(["content_hash"], if_not_exists=True)
+    # The few smallest shingle hashes of each text: stories sharing some are candidates.
+    db["item_minima"].create(
+        {"hash": int, "item_id": str},
+        pk=("hash", "item_id"),
+        foreign_keys=[("item_id", "items", "id")],
+        if_not_exists=True,
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 NEWSROOM_MIGRATIONS: list[Migration] = [
@@ -255,6 +271,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (2, "neighbourhoods: places.parent_id, places.needs_context", _newsroom_2_neighbourhoods),
     (3, "editor place corrections; geocoder cache", _newsroom_3_corrections_and_cache),
     (4, "source health and its report view", _newsroom_4_source_health),
+    (5, "raw and flagged dates; story clusters", _newsroom_5_dates_and_clusters),
 ]
 
 
@@ -263,9 +280,15 @@ def _public_2_neighbourhood(db: sqlite_utils.Database) -> None:
         db["events"].add_column("neighbourhood", str)
 
 
+def _public_3_sources(db: sqlite_utils.Database) -> None:
+    if "sources" not in db["events"].columns_dict:
+        db["events"].add_column("sources", str)
+
+
 PUBLIC_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _public_1_initial),
     (2, "events.neighbourhood", _public_2_neighbourhood),
+    (3, "events.sources: every outlet that told the story", _public_3_sources),
 ]
 
 

@@ -12,12 +12,20 @@ from romareact.db import audit, utcnow
 from romareact.sanitize import plain_text
 
 EXCERPT_CHARS = 300
+# One event per story: the earliest eligible item of each cluster speaks for it.
 _ELIGIBLE_ITEMS = """
-select items.id as item_id, items.title, items.summary, items.full_text, items.published,
-       items.fetched, items.status, mentions.place_id
-from items
-join mentions on mentions.item_id = items.id and mentions.is_primary = 1
-where items.roma_related = 1 and items.status in ('new', 'approved')
+select * from (
+  select coalesce(items.cluster_id, items.id) as story, items.id as item_id, items.title,
+         items.summary, items.full_text, items.published, items.fetched, items.status,
+         mentions.place_id,
+         row_number() over (
+           partition by coalesce(items.cluster_id, items.id)
+           order by coalesce(items.published, items.fetched), items.id
+         ) as rank
+  from items
+  join mentions on mentions.item_id = items.id and mentions.is_primary = 1
+  where items.roma_related = 1 and items.status in ('new', 'approved')
+) where rank = 1
 """
 
 
@@ -36,9 +44,9 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
     now = utcnow()
     rows = []
     for item in newsroom.query(_ELIGIBLE_ITEMS):
-        before = existing.pop(item["item_id"], None)
+        before = existing.pop(item["story"], None)
         row = {
-            "id": item["item_id"],
+            "id": item["story"],
             "item_id": item["item_id"],
             "title": item["title"],
             "excerpt": _excerpt(item["title"], item["summary"], item["full_text"]),
@@ -78,7 +86,11 @@ select events.id, events.title, events.excerpt, events.date,
        places.municipality, places.province, places.lat, places.lon,
        places.kind as precision,
        events.category, events.review_status, sources.name as source,
-       items.url as source_url, events.updated_at as published_at
+       items.url as source_url, events.updated_at as published_at,
+       (select json_group_array(json_object('name', s.name, 'url', i.url))
+          from items as i left join sources as s on s.id = i.source_id
+         where coalesce(i.cluster_id, i.id) = events.id
+           and i.status in ('new', 'approved')) as sources
 from events
 join places on places.id = events.place_id
 left join places as settlement on settlement.id = places.parent_id

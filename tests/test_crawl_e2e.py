@@ -112,7 +112,10 @@ def test_feed_and_listing_items_have_text_and_metadata(crawled):
     assert "джипито от Приморско" in feed_item["full_text"]
     listing_item = rows["petrich-futbol.html"]
     assert listing_item["source_id"] == "demo-regional"
-    assert listing_item["published"] == "2026-11-13"
+    # The page's own timestamp, with its zone, read into UTC; the raw value kept beside.
+    assert listing_item["published"] == "2026-11-13T17:20:00+00:00"
+    assert listing_item["published_raw"] == "2026-11-13T19:20:00+02:00"
+    assert listing_item["date_flag"] is None
     assert listing_item["title"].startswith("Отбор на ромски младежи")
 
 

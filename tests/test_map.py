@@ -68,7 +68,7 @@ def test_hostile_titles_stay_inside_json_data(public_db, tmp_path):
     data = next(block for block in _script_blocks(html) if "var events" in block)
     payload = json.loads(re.search(r"var events = (\[.*?\]);\n", data, flags=re.S).group(1))
     assert [e["title"] for e in payload[: len(HOSTILE_TITLES)]] == HOSTILE_TITLES
-    assert payload[-1]["source_url"] == ""
+    assert payload[-1]["sources"] == [{"name": "Демо вестник", "url": ""}]
     # Popups are built with text nodes, never by parsing strings as HTML.
     assert "textContent" in data and "innerHTML" not in data
 
@@ -89,6 +89,23 @@ def test_geojson_has_every_event_with_properties(public_db, tmp_path):
     yambol = next(f for f in collection["features"] if f["id"] == "e99")
     assert yambol["geometry"] == {"type": "Point", "coordinates": [26.5, 42.48]}
     assert yambol["properties"]["place"] == "Ямбол"
+
+
+def test_popups_list_every_outlet_of_a_story(data_dir, tmp_path):
+    public = db.open_public(data_dir / "public.db")
+    sources = [
+        {"name": "БТА", "url": "https://bta.example/1"},
+        {"name": "<b>Злонамерен</b>", "url": "javascript:alert(1)"},
+    ]
+    public["events"].insert(_event(1, sources=json.dumps(sources, ensure_ascii=False)))
+    result = write_map(data_dir / "public.db", tmp_path / "site")
+    html = result["html"].read_text(encoding="utf-8")
+    assert "https://bta.example/1" in html and "javascript:" not in html
+    feature = json.loads(result["geojson"].read_text(encoding="utf-8"))["features"][0]
+    assert feature["properties"]["sources"] == [
+        {"name": "БТА", "url": "https://bta.example/1"},
+        {"name": "<b>Злонамерен</b>", "url": ""},
+    ]
 
 
 def test_map_command_writes_the_static_site(public_db, tmp_path):

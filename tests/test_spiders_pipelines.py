@@ -212,3 +212,22 @@ def test_store_keeps_an_editors_decision(workspace):
     store.process_item(item)
     assert next(workspace.newsroom["items"].rows)["status"] == "rejected"
     store.close_spider()
+
+
+@pytest.mark.parametrize(
+    ("published", "raw", "expected", "flag"),
+    [
+        ("2026-11-20T07:15:00+00:00", "Fri, 20 Nov 2026 09:15:00 +0200",
+         "2026-11-20T07:15:00+00:00", None),
+        (None, "2026-11-20 09:15", "2026-11-20T07:15:00+00:00", None),  # Sofia local time
+        (None, "2026-11-20", "2026-11-20", None),
+        (None, "вчера следобед", None, "unparseable"),
+        (None, None, None, "missing"),
+        (None, "2099-01-01T00:00:00Z", None, "future"),
+    ],
+)  # fmt: skip
+def test_dates_are_normalised_and_doubtful_ones_flagged(published, raw, expected, flag):
+    item = ArticleItem(source_id="s", url="https://n/1", published=published, published_raw=raw)
+    NormalisePipeline().process_item(item)
+    assert (item.published, item.date_flag) == (expected, flag)
+    assert item.published_raw == raw

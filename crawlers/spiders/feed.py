@@ -12,11 +12,12 @@ from crawlers.spiders.base import ArticleSpider
 
 
 def _entry_date(entry) -> str | None:
+    """feedparser's reading of the entry's date, in UTC (None if it could not read it)."""
     parsed = entry.get("published_parsed") or entry.get("updated_parsed")
     if parsed:
         stamp = calendar.timegm(parsed)
         return dt.datetime.fromtimestamp(stamp, dt.UTC).isoformat()
-    return entry.get("published") or entry.get("updated")
+    return None
 
 
 class FeedSpider(ArticleSpider):
@@ -75,6 +76,7 @@ class FeedSpider(ArticleSpider):
                 "summary": entry.get("summary"),
                 "author": entry.get("author"),
                 "published": _entry_date(entry),
+                "published_raw": entry.get("published") or entry.get("updated"),
                 "guid": entry.get("id"),
             }
             request = self.follow_article(response, link, source, known)
