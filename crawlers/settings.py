@@ -35,7 +35,11 @@ FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.WebOnlyMiddleware": 50,
+    # Retries that honour Retry-After, in place of Scrapy's own.
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.RetryAfterMiddleware": 550,
 }
+ROMAREACT_MAX_RETRY_AFTER = 300
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.NormalisePipeline": 100,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import socketserver
 import threading
@@ -33,11 +34,17 @@ class HostileHandler(socketserver.StreamRequestHandler):
         self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
     def handle(self) -> None:
+        # The crawler giving up on a bad answer is exactly what is being tested.
+        with contextlib.suppress(ConnectionError, BrokenPipeError):
+            self._handle()
+
+    def _handle(self) -> None:
         request_line = self.rfile.readline().decode("latin-1")
         while self.rfile.readline() not in (b"\r\n", b"\n", b""):
             pass  # headers are not needed
         path = request_line.split(" ")[1] if " " in request_line else "/"
         self.server.hits.append(path)
+        self.server.times.append((path, time.monotonic()))
         base = self.server.base
         xml = {"Content-Type": "application/rss+xml; charset=utf-8"}
         good = [("Ромите в Сливен", f"{base}/a/1", "g1"), ("Ромите в Ямбол", f"{base}/a/2", "g2")]
@@ -88,6 +95,13 @@ class HostileHandler(socketserver.StreamRequestHandler):
             time.sleep(self.server.stall_seconds)
         elif path == "/drop.xml":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<rss><channel>")
+        elif path == "/busy.xml":
+            if self.server.hits.count(path) == 1:  # busy the first time, fine after
+                self.send("429 Too Many Requests", b"slow down", {"Retry-After": "1"})
+            else:
+                self.send("200 OK", rss([("Зает", f"{base}/a/9", "r1")]).encode(), xml)
+        elif path == "/toolong.xml":
+            self.send("503 Service Unavailable", b"later", {"Retry-After": "86400"})
         elif path == "/dupguid.xml":
             items = [
                 ("Същата", f"{base}/a/8?utm_source=rss", "d1"),
@@ -105,6 +119,7 @@ class HostileServer(socketserver.ThreadingTCPServer):
     def __init__(self, stall_seconds: float = 20):
         super().__init__(("127.0.0.1", 0), HostileHandler)
         self.hits: list[str] = []
+        self.times: list[tuple[str, float]] = []
         self.stall_seconds = stall_seconds
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
         threading.Thread(target=self.serve_forever, daemon=True).start()

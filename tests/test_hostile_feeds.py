@@ -10,7 +10,7 @@ from hostile_server import HostileServer
 
 HOSTILE = [
     "malformed", "html", "empty", "bomb", "xxe", "cp1251", "author", "big", "gzipbomb",
-    "loop", "stall", "drop", "dupguid",
+    "loop", "stall", "drop", "dupguid", "busy", "toolong",
 ]  # fmt: skip
 
 
@@ -26,29 +26,21 @@ def crawl(tmp_path_factory):
         for sid, url in sources
     )
     (data_dir / "sources.toml").write_text(toml, encoding="utf-8")
+    settings = {
+        "DOWNLOAD_DELAY": 0,
+        "AUTOTHROTTLE_ENABLED": False,
+        "RETRY_TIMES": 1,
+        "RETRY_HTTP_CODES": "429,503",
+        "ROMAREACT_MAX_RETRY_AFTER": 30,
+        "DOWNLOAD_TIMEOUT": 3,
+        "DOWNLOAD_MAXSIZE": 3_500_000,
+    }
+    command = [sys.executable, "-P", "-m", "romareact", "crawl", "--data-dir", str(data_dir)]
+    command += ["--sources", str(data_dir / "sources.toml"), "--silent"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-P",
-            "-m",
-            "romareact",
-            "crawl",
-            "--data-dir",
-            str(data_dir),
-            "--sources",
-            str(data_dir / "sources.toml"),
-            "--silent",
-            "-s",
-            "DOWNLOAD_DELAY=0",
-            "-s",
-            "AUTOTHROTTLE_ENABLED=False",
-            "-s",
-            "RETRY_TIMES=0",
-            "-s",
-            "DOWNLOAD_TIMEOUT=3",
-            "-s",
-            "DOWNLOAD_MAXSIZE=3500000",
-        ],
+        command,
         capture_output=True,
         text=True,
         timeout=240,
@@ -58,7 +50,13 @@ def crawl(tmp_path_factory):
     newsroom = sqlite_utils.Database(data_dir / "newsroom.db")
     health = {row["source_id"]: row for row in newsroom["source_health"].rows}
     items = list(newsroom["items"].rows)
-    return {"result": result, "health": health, "items": items, "hits": server.hits}
+    return {
+        "result": result,
+        "health": health,
+        "items": items,
+        "hits": server.hits,
+        "times": server.times,
+    }
 
 
 def _items(crawl, source):
@@ -129,3 +127,16 @@ def test_a_file_url_source_is_refused(tmp_path):
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 1 and "http(s) URL" in result.stderr
+
+
+def test_retry_after_is_honoured(crawl):
+    times = [moment for path, moment in crawl["times"] if path == "/busy.xml"]
+    assert len(times) == 2 and times[1] - times[0] >= 0.95
+    assert [i["title"] for i in _items(crawl, "busy")] == ["Зает"]
+    assert crawl["health"]["busy"]["consecutive_failures"] == 0
+
+
+def test_a_server_asking_for_too_long_a_pause_is_left_for_later(crawl):
+    assert crawl["hits"].count("/toolong.xml") == 1
+    health = crawl["health"]["toolong"]
+    assert health["consecutive_failures"] == 1 and "503" in health["last_error"]
