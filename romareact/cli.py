@@ -79,7 +79,22 @@ def cli():
     help="Override a Scrapy setting, e.g. -s DOWNLOAD_DELAY=2 (repeatable).",
 )
 @click.option("--silent", is_flag=True, help="Only warnings and errors in the log.")
-def crawl(data_dir, sources_file, everything, every, settings, silent):
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="ROMAREACT_REDIS_URL",
+    metavar="URL",
+    help="Share one frontier and duplicate filter with other crawler processes through "
+    "Redis (e.g. redis://127.0.0.1:6379/0; also $ROMAREACT_REDIS_URL).",
+)
+@click.option(
+    "--run",
+    "run_name",
+    metavar="NAME",
+    help="With --redis: the name every process of one crawl shares "
+    "(default: the current UTC hour, e.g. 2026112716).",
+)
+def crawl(data_dir, sources_file, everything, every, settings, silent, redis_url, run_name):
     """Crawl the sources that are due, analyse, store, and publish the events.
 
     Example: romareact crawl --every 30m
@@ -99,6 +114,13 @@ def crawl(data_dir, sources_file, everything, every, settings, silent):
         overrides[name] = value
     if silent:
         overrides.setdefault("LOG_LEVEL", "WARNING")
+    if redis_url:
+        import datetime as dt
+
+        from romareact.crawl import redis_settings
+
+        run_name = run_name or dt.datetime.now(dt.UTC).strftime("%Y%m%d%H")
+        overrides = {**redis_settings(redis_url, run_name), **overrides}
     workspace = _workspace(data_dir)
     listed = []
     try:

@@ -12,6 +12,25 @@ from romareact.paths import newsroom_path
 from romareact.workspace import Workspace
 
 
+def redis_settings(url: str, run: str) -> dict:
+    """Settings that make several crawler processes share one frontier through Redis.
+
+    Every process of one run (same `run` name) takes requests from one queue and checks one
+    duplicate filter, so each page is fetched once. Keys persist until the run's last
+    process ends; a new run name starts fresh.
+    """
+    return {
+        "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+        "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+        "REDIS_URL": url,
+        "SCHEDULER_PERSIST": True,
+        "SCHEDULER_QUEUE_KEY": f"romareact:{run}:%(spider)s:requests",
+        "SCHEDULER_DUPEFILTER_KEY": f"romareact:{run}:%(spider)s:dupefilter",
+        "ROMAREACT_SHARED_FRONTIER": True,
+        "EXTENSIONS": {"crawlers.extensions.SharedFrontierExtension": 500},
+    }
+
+
 def crawl_settings(workspace: Workspace, overrides: dict[str, str] | None = None) -> Settings:
     settings = Settings()
     settings.setmodule(default_settings, priority="project")

@@ -29,6 +29,7 @@ class ArticleSpider(scrapy.Spider):
         self.db = None
         self.health: HealthRecorder | None = None
         self.refetch_known = False
+        self.filter_start = False
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -38,6 +39,8 @@ class ArticleSpider(scrapy.Spider):
             spider.db = database.open_newsroom(path)
             spider.health = HealthRecorder(spider.db)
         spider.refetch_known = crawler.settings.getbool("ROMAREACT_REFETCH_KNOWN")
+        # A shared frontier (Redis) must see start requests, or every process refetches them.
+        spider.filter_start = crawler.settings.getbool("ROMAREACT_SHARED_FRONTIER")
         return spider
 
     def closed(self, reason):

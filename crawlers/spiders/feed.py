@@ -32,9 +32,9 @@ class FeedSpider(ArticleSpider):
                 source["url"],
                 headers=headers,
                 callback=self.parse_feed,
-                # A feed is fetched once per crawl anyway; filtering it would hide a redirect
-                # loop back to the same address, and the source would never be reported.
-                dont_filter=True,
+                # Alone, a crawl fetches each source once anyway, and filtering would hide a
+                # redirect loop back to the same address; several processes must filter.
+                dont_filter=not self.filter_start,
                 errback=self.feed_failed,
                 cb_kwargs={"source": source},
                 meta={"handle_httpstatus_list": [304]},

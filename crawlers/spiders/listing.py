@@ -20,9 +20,9 @@ class ListingSpider(ArticleSpider):
             yield scrapy.Request(
                 source["url"],
                 callback=self.parse_listing,
-                # A feed is fetched once per crawl anyway; filtering it would hide a redirect
-                # loop back to the same address, and the source would never be reported.
-                dont_filter=True,
+                # Alone, a crawl fetches each source once anyway, and filtering would hide a
+                # redirect loop back to the same address; several processes must filter.
+                dont_filter=not self.filter_start,
                 errback=self.listing_failed,
                 cb_kwargs={"source": source, "page": 1},
             )

@@ -1,0 +1,94 @@
+"""Scale-out: two crawler processes share one Redis frontier; each page is fetched once."""
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+import sqlite_utils
+
+from romareact.demo_site import DemoSite, base_url, demo_sources, load_articles, serve_demo_site
+
+REDIS_URL = os.environ.get("ROMAREACT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def _redis_answers(url: str) -> bool:
+    host_port = url.split("//", 1)[1].split("/", 1)[0]
+    host, _, port = host_port.partition(":")
+    try:
+        with socket.create_connection((host, int(port or 6379)), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+class CountingSite(DemoSite):
+    """The demo site, counting how often each page is requested."""
+
+    def __init__(self):
+        super().__init__()
+        self.hits: list[str] = []
+        self.lock = threading.Lock()
+
+    def respond(self, path, base):
+        with self.lock:
+            self.hits.append(path)
+        if path.endswith(".html"):
+            time.sleep(0.6)  # slow enough that a second process has time to join in
+        return super().respond(path, base)
+
+
+@pytest.fixture(scope="module")
+def shared_crawl(tmp_path_factory):
+    if not _redis_answers(REDIS_URL):
+        pytest.skip(f"needs a Redis server at {REDIS_URL} (.ci/run starts one)")
+    data_dir = tmp_path_factory.mktemp("redis")
+    site = CountingSite()
+    server = serve_demo_site(site)
+    sources = data_dir / "sources.toml"
+    sources.write_text(demo_sources(base_url(server)), encoding="utf-8")
+    run = f"test-{uuid.uuid4().hex[:8]}"
+    command = [
+        sys.executable, "-P", "-m", "romareact", "crawl", "--data-dir", str(data_dir),
+        "--sources", str(sources), "--all", "--silent", "--redis", REDIS_URL, "--run", run,
+        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", "CONCURRENT_REQUESTS=2",  # take two pages at a time from the shared queue
+    ]  # fmt: skip
+    processes = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [process.communicate(timeout=300) for process in processes]
+    server.shutdown()
+    server.server_close()
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stderr[-3000:]
+    return {"data_dir": data_dir, "hits": site.hits, "outputs": [o for o, _ in outputs]}
+
+
+def test_every_page_is_fetched_exactly_once(shared_crawl):
+    hits = [path for path in shared_crawl["hits"] if path != "/robots.txt"]
+    articles = [a.path for a in load_articles()]
+    assert sorted(h for h in hits if h in articles) == sorted(articles)
+    assert hits.count("/rss.xml") == 1
+    assert hits.count("/regionalni/") == 1
+    assert len(hits) == len(set(hits))
+
+
+def test_every_item_is_stored_once(shared_crawl):
+    items = list(sqlite_utils.Database(shared_crawl["data_dir"] / "newsroom.db")["items"].rows)
+    assert len(items) == len(load_articles())
+    assert len({item["canonical_url"] for item in items}) == len(items)
+
+
+def test_both_processes_did_part_of_the_work(shared_crawl):
+    stored = [
+        int(output.split(": ")[1].split(" items stored")[0]) for output in shared_crawl["outputs"]
+    ]
+    assert sum(stored) == len(load_articles())
+    assert all(count > 0 for count in stored), stored
