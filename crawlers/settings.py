@@ -40,6 +40,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.RetryAfterMiddleware": 550,
 }
 ROMAREACT_MAX_RETRY_AFTER = 300
+# Fetch each feed entry's page for its full text; false keeps what the feed says.
+ROMAREACT_FOLLOW_ARTICLES = True
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.NormalisePipeline": 100,

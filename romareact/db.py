@@ -24,6 +24,9 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     """Open a database file in WAL mode with foreign keys enforced."""
     db = sqlite_utils.Database(path)
     db.conn.execute("PRAGMA journal_mode=WAL")
+    # With WAL, NORMAL never corrupts the file; a power cut may undo the last commits, which
+    # the next crawl fetches again. FULL would fsync every item.
+    db.conn.execute("PRAGMA synchronous=NORMAL")
     db.conn.execute("PRAGMA foreign_keys=ON")
     # Crawler processes and the web app share the file; wait instead of failing on a lock.
     db.conn.execute("PRAGMA busy_timeout=30000")

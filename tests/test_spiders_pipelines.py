@@ -47,10 +47,13 @@ def test_feed_spider_follows_entries_with_feed_metadata():
         FEED_SOURCE["url"], body=RSS, headers={"Content-Type": "application/rss+xml"}
     )
     requests = list(spider.parse_feed(response, source=FEED_SOURCE))
-    assert [r.url for r in requests] == [
+    assert [r.url for r in requests[::2]] == [
         "https://news.example/a/1?utm_source=rss",
         "https://news.example/a/2",
     ]
+    # The entry without a link is kept from the feed alone, under a stable address.
+    assert requests[1].url == "https://news.example/rss?romareact_entry=g-2"
+    assert requests[1].title == "Без връзка"
     known = requests[0].cb_kwargs["known"]
     assert known["guid"] == "g-1"
     assert known["published"] == "2026-11-20T07:15:00+00:00"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
+from urllib.parse import quote
 
 import feedparser
 import scrapy
@@ -20,7 +22,19 @@ def _entry_date(entry) -> str | None:
     return None
 
 
+def _entry_address(feed_url: str, entry) -> str:
+    """A stable address for an entry without a link: the feed plus the entry's GUID."""
+    key = (
+        entry.get("id")
+        or hashlib.sha1(f"{entry.get('title')}|{entry.get('summary')}".encode()).hexdigest()[:16]
+    )
+    separator = "&" if "?" in feed_url else "?"
+    return f"{feed_url}{separator}romareact_entry={quote(str(key), safe='')}"
+
+
 class FeedSpider(ArticleSpider):
+    """Feeds, then each entry's page; with ROMAREACT_FOLLOW_ARTICLES false, the feed alone."""
+
     name = "feed"
     kind = "feed"
 
@@ -64,13 +78,19 @@ class FeedSpider(ArticleSpider):
             self.crawler.stats.inc_value("romareact/feed_empty")
             self.logger.warning("feed %s has no entries", response.url)
         self._record(source, response, parsed, content_type)
+        follow = self.crawler.settings.getbool("ROMAREACT_FOLLOW_ARTICLES", True)
         for entry in parsed.entries:
             link = entry.get("link")
             if entry.get("guidislink") and not link.startswith(("http://", "https://")):
                 link = None  # feedparser took a GUID like "g-2" for a permalink
             if not link:
+                # Nothing to follow, but the entry is news all the same: keep what the feed
+                # says, identified by the feed and the entry's GUID (or its text).
                 self.crawler.stats.inc_value("romareact/entry_without_link")
-                continue
+                link = _entry_address(response.url, entry)
+                follow_this = False
+            else:
+                follow_this = follow
             known = {
                 "title": entry.get("title"),
                 "summary": entry.get("summary"),
@@ -79,6 +99,9 @@ class FeedSpider(ArticleSpider):
                 "published_raw": entry.get("published") or entry.get("updated"),
                 "guid": entry.get("id"),
             }
+            if not follow_this:
+                yield self._item(source, response.urljoin(link), known)
+                continue
             request = self.follow_article(response, link, source, known)
             if request is not None:
                 yield request
