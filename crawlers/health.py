@@ -10,7 +10,7 @@ import datetime as dt
 
 import sqlite_utils
 
-from romareact.db import utcnow
+from romareact.db import utcnow, write_transaction
 
 DISABLE_AFTER_FAILURES = 5
 MAX_BACKOFF = dt.timedelta(hours=24)
@@ -54,35 +54,36 @@ class HealthRecorder:
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> None:
-        health = self._current(source_id)
-        now = utcnow()
-        health.update(
-            last_attempt=now,
-            last_success=now,
-            last_status=status,
-            consecutive_failures=0,
-            entries_last=entries,
-            bozo_warnings=(health.get("bozo_warnings") or 0) + int(bozo),
-            next_due=_later(self._interval(source_id)),
-            disabled_reason=None,
-        )
-        if status != 304:  # a 304 keeps the validators it answered to
-            health.update(etag=etag, last_modified=last_modified)
-        with self.db.conn:
+        with write_transaction(self.db):  # read and write as one step: other crawlers write too
+            health = self._current(source_id)
+            now = utcnow()
+            health.update(
+                last_attempt=now,
+                last_success=now,
+                last_status=status,
+                consecutive_failures=0,
+                entries_last=entries,
+                bozo_warnings=(health.get("bozo_warnings") or 0) + int(bozo),
+                next_due=_later(self._interval(source_id)),
+                disabled_reason=None,
+            )
+            if status != 304:  # a 304 keeps the validators it answered to
+                health.update(etag=etag, last_modified=last_modified)
             self.db["source_health"].upsert(health, pk="source_id")
 
     def failure(self, source_id: str, error: str, status: int | None = None) -> None:
-        health = self._current(source_id)
-        failures = (health.get("consecutive_failures") or 0) + 1
-        backoff = min(dt.timedelta(minutes=self._interval(source_id)) * 2**failures, MAX_BACKOFF)
-        health.update(
-            last_attempt=utcnow(),
-            last_error=error[:500],
-            last_status=status,
-            consecutive_failures=failures,
-            next_due=_later(backoff.total_seconds() / 60),
-        )
-        with self.db.conn:
+        with write_transaction(self.db):
+            health = self._current(source_id)
+            failures = (health.get("consecutive_failures") or 0) + 1
+            interval = dt.timedelta(minutes=self._interval(source_id))
+            backoff = min(interval * 2**failures, MAX_BACKOFF)
+            health.update(
+                last_attempt=utcnow(),
+                last_error=error[:500],
+                last_status=status,
+                consecutive_failures=failures,
+                next_due=_later(backoff.total_seconds() / 60),
+            )
             if failures >= DISABLE_AFTER_FAILURES:
                 health["disabled_reason"] = (
                     f"disabled after {failures} failures in a row; last error: {error[:200]}"

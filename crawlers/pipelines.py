@@ -155,12 +155,6 @@ class StorePipeline:
     def process_item(self, item):
         adapter = ItemAdapter(item)
         key = item_id(adapter["canonical_url"])
-        previous = (
-            self.db["items"].get(key) if self.db["items"].count_where("id = ?", [key]) else None
-        )
-        status = "new" if adapter["roma_related"] else "irrelevant"
-        if previous and previous["status"] in ("approved", "rejected"):
-            status = previous["status"]  # an editor's decision outlives a re-crawl
         row = {
             "id": key,
             "source_id": adapter["source_id"],
@@ -178,7 +172,7 @@ class StorePipeline:
             "language": adapter.get("language"),
             "relevance": adapter.get("relevance"),
             "roma_related": int(bool(adapter.get("roma_related"))),
-            "status": status,
+            "status": "new" if adapter["roma_related"] else "irrelevant",
             "content_hash": adapter.get("content_hash"),
             "analysed_at": database.utcnow(),
         }
@@ -195,7 +189,10 @@ class StorePipeline:
             }
             for mention in adapter.get("places") or []
         ]
-        with self.db.conn:
+        with database.write_transaction(self.db):
+            previous = self.db.execute("select status from items where id = ?", [key]).fetchone()
+            if previous and previous[0] in ("approved", "rejected"):
+                row["status"] = previous[0]  # an editor's decision outlives a re-crawl
             self.db["items"].upsert(row, pk="id")
             cluster = assign_cluster(self.db, key, row["full_text"])
             self.db["items"].update(key, {"cluster_id": cluster})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
-from romareact.db import audit, utcnow
+from romareact.db import audit, utcnow, write_transaction
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def add_correction(
         "note": note,
         "created_at": utcnow(),
     }
-    with db.conn:
+    with write_transaction(db):
         new_id = db["place_corrections"].insert(row).last_pk
         audit(db, "place.corrected", "place_corrections", str(new_id), None, row, actor=actor)
     return new_id
@@ -101,7 +101,7 @@ def edit_place(
         changes["alt_names"] = json.dumps(
             names + [n for n in add_names if n not in names], ensure_ascii=False
         )
-    with db.conn:
+    with write_transaction(db):
         db["places"].update(place_id, changes)
         after = db["places"].get(place_id)
         audit(db, "place.edited", "places", place_id, before, after, actor=actor)

@@ -27,6 +27,7 @@ import sqlite_utils
 
 from geocode.gazetteer import Place, distance_km, normalise_name
 from geocode.translit import to_latin
+from romareact.db import write_transaction
 from romareact.paths import shipped_data
 
 GEONAMES_POSTAL_URL = "https://download.geonames.org/export/zip/BG.zip"
@@ -330,7 +331,7 @@ def merge_places(db: sqlite_utils.Database, places: Iterable[Place], source: str
         if merged != match:
             match.update(merged)
             changed[merged["id"]] = merged
-    with db.conn:
+    with write_transaction(db):
         db["places"].upsert_all(changed.values(), pk="id")
     return {"read": read, "added": added, "updated": len(changed) - added}
 
@@ -379,7 +380,7 @@ def ensure_embedded(db: sqlite_utils.Database) -> bool:
         loaded = True
     if not db["places"].count_where("kind = 'neighbourhood'"):
         rows = [_row(p, "romareact") for p in neighbourhood_places(db)]
-        with db.conn:
+        with write_transaction(db):
             db["places"].upsert_all(rows, pk="id")
         loaded = True
     return loaded

@@ -16,7 +16,7 @@ from geopy.geocoders import Nominatim
 from geopy.location import Location
 
 from romareact import __version__
-from romareact.db import utcnow
+from romareact.db import utcnow, write_transaction
 
 PROVIDER = "nominatim"
 DEFAULT_DOMAIN = "nominatim.openstreetmap.org"
@@ -65,7 +65,7 @@ class NominatimFallback:
                 "raw": location.raw,
             }
         )
-        with self.db.conn:
+        with write_transaction(self.db):
             self.db["geocode_cache"].upsert(
                 {
                     "provider": PROVIDER,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -31,6 +32,27 @@ def connect(path: str | Path) -> sqlite_utils.Database:
     # Crawler processes and the web app share the file; wait instead of failing on a lock.
     db.conn.execute("PRAGMA busy_timeout=30000")
     return db
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One short write transaction that takes the write lock before reading anything.
+
+    Crawler processes, the web app and the CLI write the same file. A transaction that reads
+    first and writes later cannot wait for another writer (SQLite answers "database is
+    locked" at once), so every read-then-write happens inside BEGIN IMMEDIATE, which does
+    wait (busy_timeout) for its turn.
+    """
+    if db.conn.in_transaction:  # already inside one: join it
+        yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
 
 
 def _newsroom_1_initial(db: sqlite_utils.Database) -> None:
@@ -305,7 +327,7 @@ def migrate(db: sqlite_utils.Database, migrations: list[Migration]) -> list[int]
     for number, name, apply in migrations:
         if number in done:
             continue
-        with db.conn:
+        with write_transaction(db):
             apply(db)
             db["_migrations"].insert({"id": number, "name": name, "applied_at": utcnow()})
         applied.append(number)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from romareact.db import audit, utcnow
+from romareact.db import audit, utcnow, write_transaction
 from romareact.sanitize import plain_text
 
 EXCERPT_CHARS = 300
@@ -39,44 +39,38 @@ def _excerpt(title: str | None, summary: str | None, full_text: str | None) -> s
 
 
 def refresh_events(newsroom: sqlite_utils.Database) -> dict:
-    """Create or update one event per eligible item; remove events whose item is no longer so."""
-    existing = {row["id"]: row for row in newsroom["events"].rows}
-    now = utcnow()
-    rows = []
-    for item in newsroom.query(_ELIGIBLE_ITEMS):
-        before = existing.pop(item["story"], None)
-        row = {
-            "id": item["story"],
-            "item_id": item["item_id"],
-            "title": item["title"],
-            "excerpt": _excerpt(item["title"], item["summary"], item["full_text"]),
-            "date": (item["published"] or item["fetched"])[:10],
-            "place_id": item["place_id"],
-            "category": before["category"] if before else None,
-            "review_status": "approved" if item["status"] == "approved" else "unreviewed",
-            "created_at": before["created_at"] if before else now,
-            "updated_at": now,
-        }
-        changed = before is None or any(
-            before[k] != row[k] for k in row if k not in ("updated_at", "created_at")
-        )
-        if changed:
-            rows.append((before, row))
-    with newsroom.conn:
-        for before, row in rows:
+    """Create or update one event per story; remove events whose story is no longer eligible."""
+    # Read and write in one transaction: several crawler processes may publish at once.
+    with write_transaction(newsroom):
+        existing = {row["id"]: row for row in newsroom["events"].rows}
+        now = utcnow()
+        changed = 0
+        for item in list(newsroom.query(_ELIGIBLE_ITEMS)):
+            before = existing.pop(item["story"], None)
+            row = {
+                "id": item["story"],
+                "item_id": item["item_id"],
+                "title": item["title"],
+                "excerpt": _excerpt(item["title"], item["summary"], item["full_text"]),
+                "date": (item["published"] or item["fetched"])[:10],
+                "place_id": item["place_id"],
+                "category": before["category"] if before else None,
+                "review_status": "approved" if item["status"] == "approved" else "unreviewed",
+                "created_at": before["created_at"] if before else now,
+                "updated_at": now,
+            }
+            if before is not None and all(
+                before[k] == row[k] for k in row if k not in ("updated_at", "created_at")
+            ):
+                continue
+            changed += 1
             newsroom["events"].upsert(row, pk="id")
-            audit(
-                newsroom,
-                "event.created" if before is None else "event.updated",
-                "events",
-                row["id"],
-                before,
-                row,
-            )
+            action = "event.created" if before is None else "event.updated"
+            audit(newsroom, action, "events", row["id"], before, row)
         for stale in existing.values():
             newsroom["events"].delete(stale["id"])
             audit(newsroom, "event.removed", "events", stale["id"], stale, None)
-    return {"changed": len(rows), "removed": len(existing), "total": newsroom["events"].count}
+    return {"changed": changed, "removed": len(existing), "total": newsroom["events"].count}
 
 
 _PUBLIC_ROWS = """
@@ -103,7 +97,7 @@ def export_public(newsroom: sqlite_utils.Database, public: sqlite_utils.Database
     """Make the public events table exactly the newsroom's events; returns the event count."""
     rows = list(newsroom.query(_PUBLIC_ROWS))
     keep = [row["id"] for row in rows]
-    with public.conn:
+    with write_transaction(public):
         public["events"].upsert_all(rows, pk="id")
         if keep:
             marks = ",".join("?" for _ in keep)

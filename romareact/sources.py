@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from romareact.db import utcnow
+from romareact.db import utcnow, write_transaction
 from romareact.paths import shipped_data
 
 KINDS = ("feed", "listing")
@@ -89,7 +89,7 @@ def register_sources(db: sqlite_utils.Database, sources: list[Source]) -> None:
     """Upsert sources by id, keeping the date each was first added."""
     existing = {row["id"]: row["added_at"] for row in db["sources"].rows}
     rows = [{**s.as_row(), "added_at": existing.get(s.id) or utcnow()} for s in sources]
-    with db.conn:
+    with write_transaction(db):
         db["sources"].upsert_all(rows, pk="id")
 
 
