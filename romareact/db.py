@@ -318,16 +318,19 @@ PUBLIC_MIGRATIONS: list[Migration] = [
 
 
 def migrate(db: sqlite_utils.Database, migrations: list[Migration]) -> list[int]:
-    """Apply the migrations not yet recorded; returns the numbers applied now."""
+    """Apply the migrations not yet recorded; returns the numbers applied now.
+
+    Each one checks and applies under the write lock, so two processes opening a new
+    database at the same moment apply it once.
+    """
     db["_migrations"].create(
         {"id": int, "name": str, "applied_at": str}, pk="id", if_not_exists=True
     )
-    done = {row["id"] for row in db["_migrations"].rows}
     applied = []
     for number, name, apply in migrations:
-        if number in done:
-            continue
         with write_transaction(db):
+            if db.execute("select 1 from _migrations where id = ?", [number]).fetchone():
+                continue
             apply(db)
             db["_migrations"].insert({"id": number, "name": name, "applied_at": utcnow()})
         applied.append(number)
