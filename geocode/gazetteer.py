@@ -105,6 +105,22 @@ class Gazetteer:
         self.derived_by_place: dict[str, list[str]] = defaultdict(list)
         for form, (place, _) in self.derived.items():
             self.derived_by_place[place.id].append(form)
+        # In foreign Latin-script text only towns can be places (toponyms.py): one regex
+        # tells at C speed whether any of their Latin names occurs at all.
+        latin_towns = sorted(
+            {
+                name
+                for p in places
+                if p.kind == "settlement" and p.is_town
+                for name in (p.name_latin, *p.alt_names)
+                if name and name.isascii()
+            },
+            key=len,
+            reverse=True,
+        )
+        self.latin_towns = re.compile(
+            r"\b(?:" + "|".join(map(re.escape, latin_towns)) + r")\b" if latin_towns else r"(?!)"
+        )
         self.corrections: dict[str, list[Correction]] = defaultdict(list)
         for correction in corrections:
             self.corrections[correction.surface].append(correction)

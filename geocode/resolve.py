@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from geocode.corrections import applicable
 from geocode.gazetteer import Gazetteer, Place, distance_km, normalise_name
 from geocode.toponyms import BULGARIA_CONTEXT, Cues, NameMatch, find_cues, find_names, tokenize
 
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LEAD_CHARS = 400  # where news puts the place of the main event
 # Languages whose texts name Bulgarian villages mostly by accident ("Шуто Оризари").
 FOREIGN_LANGUAGES = {"mk", "sr", "ru", "ro"}
@@ -103,8 +105,15 @@ def find_places(
     `lang` is the text's language; `in_bulgaria` that its source is Bulgarian.
     """
     context = f"{title}\n{text}" if title else text
-    if lang in FOREIGN_LANGUAGES and not (in_bulgaria or BULGARIA_CONTEXT.search(context)):
+    about_bulgaria = in_bulgaria or bool(BULGARIA_CONTEXT.search(context))
+    if lang in FOREIGN_LANGUAGES and not about_bulgaria:
         return []
+    if (
+        not about_bulgaria
+        and not CYRILLIC.search(context)
+        and not gazetteer.latin_towns.search(context)
+    ):
+        return []  # foreign Latin-script news naming no Bulgarian town: nothing to find
     tokens = tokenize(text)
     cues = find_cues(text, gazetteer, tokens)
     if title:

@@ -209,12 +209,26 @@ def test_store_keeps_an_editors_decision(workspace):
         source_id="s1", url="https://n/1", canonical_url="https://n/1", roma_related=True
     )
     store.process_item(item)
+    store.flush()  # items are written in batches
     workspace.newsroom["items"].update(
         next(workspace.newsroom["items"].rows)["id"], {"status": "rejected"}
     )
     store.process_item(item)
-    assert next(workspace.newsroom["items"].rows)["status"] == "rejected"
     store.close_spider()
+    assert next(workspace.newsroom["items"].rows)["status"] == "rejected"
+
+
+def test_store_writes_in_batches_and_everything_at_close(workspace):
+    store = StorePipeline.from_crawler(_crawler(workspace))
+    store.open_spider()
+    store.FLUSH_SECONDS = 3600  # only the size of a batch triggers a write here
+    for n in range(store.FLUSH_ITEMS + 5):
+        store.process_item(
+            ArticleItem(source_id="s1", url=f"https://n/{n}", canonical_url=f"https://n/{n}")
+        )
+    assert workspace.newsroom["items"].count == store.FLUSH_ITEMS
+    store.close_spider()
+    assert workspace.newsroom["items"].count == store.FLUSH_ITEMS + 5
 
 
 @pytest.mark.parametrize(
