@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import dataclass, field
+from urllib.parse import urljoin
 
 import feedparser
 from lxml import etree
@@ -49,9 +50,13 @@ def _text(element) -> str | None:
     return text or None
 
 
-def _entry(**fields) -> FeedEntry:
+def _entry(element, **fields) -> FeedEntry:
     entry = FeedEntry(**fields)
     entry.published = normalise_date(entry.published_raw)[0]
+    # A relative link counts from the xml:base in effect, as feedparser reads it.
+    base = element.base
+    if entry.link and base and not entry.link.startswith(("http://", "https://")):
+        entry.link = urljoin(base, entry.link)
     return entry
 
 
@@ -66,6 +71,7 @@ def _rss(channel) -> list[FeedEntry]:
             link = candidate if candidate and candidate.startswith(("http:", "https:")) else None
         entries.append(
             _entry(
+                item,
                 title=_text(item.find("title")),
                 link=link,
                 guid=_text(guid),
@@ -86,6 +92,7 @@ def _atom(feed) -> list[FeedEntry]:
         )
         entries.append(
             _entry(
+                entry,
                 title=_text(entry.find(f"{ATOM}title")),
                 link=alternate,
                 guid=_text(entry.find(f"{ATOM}id")),
