@@ -1,4 +1,8 @@
-"""Item pipelines, one job each: normalise -> dedup -> relevance -> geocode -> store."""
+"""Item pipelines, one job each: normalise -> dedup -> geocode -> relevance -> store.
+
+Places come before relevance because a Roma neighbourhood named in a story makes it
+Roma-related news (the same order as `romareact analyze`).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,11 @@ def _newsroom_path(crawler) -> str:
     return path
 
 
+def _body(adapter) -> str:
+    """The text to analyse: the article, else the feed's summary as plain text."""
+    return adapter.get("full_text") or plain_text(adapter.get("summary")) or ""
+
+
 class NormalisePipeline:
     """Canonical URL, plain-text title, sanitised summary, content hash."""
 
@@ -45,6 +54,7 @@ class NormalisePipeline:
         text = adapter.get("full_text")
         adapter["full_text"] = text.strip() if text else None
         adapter["content_hash"] = content_hash(adapter["full_text"])
+        adapter["language"] = detect_language(f"{adapter.get('title') or ''} {_body(adapter)}")
         raw = adapter.get("published_raw")
         adapter["published_raw"] = raw.strip()[:200] if raw else None
         # feedparser's reading first (it knows more formats), else the raw text.
@@ -73,27 +83,6 @@ class DedupPipeline:
         return item
 
 
-class RelevancePipeline:
-    """Score Roma relevance and detect the language. Irrelevant items are kept, marked."""
-
-    def __init__(self, stats):
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(crawler.stats)
-
-    def process_item(self, item):
-        adapter = ItemAdapter(item)
-        body = adapter.get("full_text") or plain_text(adapter.get("summary")) or ""
-        relevance = score_text(body, adapter.get("title"))
-        adapter["relevance"] = relevance.score
-        adapter["roma_related"] = relevance.roma_related
-        adapter["language"] = detect_language(f"{adapter.get('title') or ''} {body}")
-        self.stats.inc_value(f"relevance/{'relevant' if relevance.roma_related else 'irrelevant'}")
-        return item
-
-
 class GeocodePipeline:
     """Find the settlements an article mentions, with the gazetteer in the newsroom database."""
 
@@ -117,20 +106,37 @@ class GeocodePipeline:
 
     def process_item(self, item):
         adapter = ItemAdapter(item)
-        text = adapter.get("full_text") or plain_text(adapter.get("summary")) or ""
         adapter["places"] = find_places(
-            text,
+            _body(adapter),
             self.gazetteer,
             title=adapter.get("title"),
             lang=adapter.get("language"),
             in_bulgaria=adapter["source_id"] in self.bulgarian_sources,
         )
-        roma_places = roma_neighbourhoods(adapter["places"])
-        if roma_places and not adapter.get("roma_related"):
-            relevance = score_text(text, adapter.get("title"), roma_places=roma_places)
-            adapter["relevance"] = relevance.score
-            adapter["roma_related"] = relevance.roma_related
         self.stats.inc_value("geocode/placed" if adapter["places"] else "geocode/unresolved")
+        return item
+
+
+class RelevancePipeline:
+    """Score Roma relevance, counting Roma neighbourhoods found by the GeocodePipeline before
+    it, as `romareact analyze` does. Irrelevant items are kept, marked."""
+
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item):
+        adapter = ItemAdapter(item)
+        places = adapter.get("places") or []
+        relevance = score_text(
+            _body(adapter), adapter.get("title"), roma_places=roma_neighbourhoods(places)
+        )
+        adapter["relevance"] = relevance.score
+        adapter["roma_related"] = relevance.roma_related
+        self.stats.inc_value(f"relevance/{'relevant' if relevance.roma_related else 'irrelevant'}")
         return item
 
 

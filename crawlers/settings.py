@@ -46,8 +46,8 @@ ROMAREACT_FOLLOW_ARTICLES = True
 ITEM_PIPELINES = {
     "crawlers.pipelines.NormalisePipeline": 100,
     "crawlers.pipelines.DedupPipeline": 200,
-    "crawlers.pipelines.RelevancePipeline": 300,
-    "crawlers.pipelines.GeocodePipeline": 400,
+    "crawlers.pipelines.GeocodePipeline": 300,
+    "crawlers.pipelines.RelevancePipeline": 400,
     "crawlers.pipelines.StorePipeline": 900,
 }
 

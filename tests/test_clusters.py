@@ -43,11 +43,11 @@ def test_one_story_from_two_outlets_is_one_event_with_both_sources(tmp_path):
     crawler = get_crawler(settings_dict={"ROMAREACT_DB": str(tmp_path / "newsroom.db")})
     pipelines = [
         NormalisePipeline(),
-        RelevancePipeline.from_crawler(crawler),
         GeocodePipeline.from_crawler(crawler),
+        RelevancePipeline.from_crawler(crawler),
         StorePipeline.from_crawler(crawler),
     ]
-    pipelines[2].open_spider()
+    pipelines[1].open_spider()
     pipelines[3].open_spider()
     for source, url, text in [
         ("bta", "https://bta/kiten", WIRE),

@@ -177,7 +177,7 @@ def test_relevance_geocode_and_store(workspace):
     def run(title, text, url):
         item = ArticleItem(source_id="s1", url=url, title=title, full_text=text)
         NormalisePipeline().process_item(item)
-        for pipeline in (relevance, geocode, store):
+        for pipeline in (geocode, relevance, store):
             pipeline.process_item(item)
 
     run("Ромите в Ямбол", "Ромите от квартала в Ямбол искат ремонт.", "https://n/1")

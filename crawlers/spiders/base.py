@@ -109,4 +109,4 @@ class ArticleSpider(scrapy.Spider):
         yield self._item(request.cb_kwargs["source"], request.url, request.cb_kwargs["known"])
 
     def _item(self, source: dict, url: str, fields: dict) -> ArticleItem:
-        return ArticleItem(source_id=source["id"], url=url, **{k: v for k, v in fields.items()})
+        return ArticleItem(source_id=source["id"], url=url, **fields)
