@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,13 +26,21 @@ def utcnow() -> str:
 def connect(path: str | Path) -> sqlite_utils.Database:
     """Open a database file in WAL mode with foreign keys enforced."""
     db = sqlite_utils.Database(path)
-    db.conn.execute("PRAGMA journal_mode=WAL")
+    # First of all: crawler processes and the web app share the file, so wait for a lock
+    # instead of failing (several processes may be creating the file at this very moment).
+    db.conn.execute("PRAGMA busy_timeout=30000")
+    for attempt in range(50):
+        try:
+            db.conn.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError:  # another process is switching it right now
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
     # With WAL, NORMAL never corrupts the file; a power cut may undo the last commits, which
     # the next crawl fetches again. FULL would fsync every item.
     db.conn.execute("PRAGMA synchronous=NORMAL")
     db.conn.execute("PRAGMA foreign_keys=ON")
-    # Crawler processes and the web app share the file; wait instead of failing on a lock.
-    db.conn.execute("PRAGMA busy_timeout=30000")
     return db
 
 
@@ -323,9 +333,10 @@ def migrate(db: sqlite_utils.Database, migrations: list[Migration]) -> list[int]
     Each one checks and applies under the write lock, so two processes opening a new
     database at the same moment apply it once.
     """
-    db["_migrations"].create(
-        {"id": int, "name": str, "applied_at": str}, pk="id", if_not_exists=True
-    )
+    with write_transaction(db):
+        db["_migrations"].create(
+            {"id": int, "name": str, "applied_at": str}, pk="id", if_not_exists=True
+        )
     applied = []
     for number, name, apply in migrations:
         with write_transaction(db):
