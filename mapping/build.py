@@ -1,13 +1,15 @@
-"""The public event map: Folium, clustered markers, popups built safely in the browser.
+"""The public event map: a Folium page whose markers, filters and popups come from data files.
 
-Folium would paste popup strings into the page as raw HTML inside JavaScript template
-literals, where a hostile title can break out. Instead, events travel as JSON data and the
-popups are assembled with DOM text nodes, so no scraped string is ever parsed as markup.
+The page itself is small and the same for every dataset; `mapping/static/map.js` loads the
+marker index (see mapping.payload), draws clustered markers or proportional symbols, and
+keeps the filters and view in the URL. Datasette serves it live at /map and `romareact map
+--out DIR` writes the same page and data files as a static site.
 """
 
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 
 import folium
@@ -15,132 +17,160 @@ from branca.element import MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from mapping.escape import html_text, script_json
-from mapping.geojson import load_events, story_sources, to_geojson
+from mapping.escape import script_json
+from mapping.feed import atom_feed
+from mapping.geojson import to_geojson
+from mapping.payload import (
+    details_chunks,
+    details_script,
+    load_areas,
+    load_map_events,
+    markers_payload,
+    markers_script,
+)
 
 BULGARIA_CENTRE = (42.75, 25.3)
+LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"
+LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"
+_CLUSTER = "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/"
 ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     ' | Места / Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)'
-    " | Новини / News: the source linked in each event"
+    ' | <span id="rr-news-attribution">Новини: източниците при всяко събитие</span>'
 )
 
-_POPUP_SCRIPT = """
-(function () {
-  var events = %(events)s;
-  var cluster = %(cluster)s;
-  function line(parent, tag, text, className) {
-    var el = document.createElement(tag);
-    if (className) { el.className = className; }
-    el.textContent = text;
-    parent.appendChild(el);
-    return el;
-  }
-  function popup(ev) {
-    var box = document.createElement("div");
-    box.className = "romareact-popup";
-    line(box, "strong", ev.title || "(без заглавие / untitled)");
-    var where = [ev.date, ev.neighbourhood, ev.place, ev.province].filter(Boolean);
-    line(box, "div", where.join(" · "), "meta");
-    if (ev.excerpt) { line(box, "p", ev.excerpt); }
-    if (ev.review_status === "unreviewed") {
-      line(box, "div", "Непроверено от редактор / Not yet reviewed by an editor", "status");
-    }
-    var sources = (ev.sources || []).filter(function (s) {
-      return /^https?:\\/\\//.test(s.url || "");
-    });
-    if (sources.length) {
-      line(box, "div", sources.length > 1 ? "Източници / Sources:" : "Източник / Source:", "meta");
-    }
-    sources.forEach(function (s) {
-      var link = line(box, "a", s.name || s.url);
-      link.href = s.url;
-      link.target = "_blank";
-      link.rel = "noopener noreferrer nofollow";
-      box.appendChild(document.createElement("br"));
-    });
-    return box;
-  }
-  events.forEach(function (ev) {
-    var marker = L.marker([ev.lat, ev.lon], {title: ev.title || ""});
-    marker.bindPopup(function () { return popup(ev); }, {maxWidth: 320});
-    marker.addTo(cluster);
-  });
-})();
+_BODY = """
+<div id="rr-panel" class="rr-panel" role="region" aria-label="romareact"></div>
+<div id="rr-embed-bar" class="rr-embed-bar"><a target="_blank" rel="noopener"></a>
+  <span>romareact</span></div>
 """
 
-_HEADER = """
-<div class="romareact-header">
-  <strong>romareact</strong> — събития, свързани с ромите / Roma-related events:
-  <span class="count">%(count)s</span>
-</div>
+_STYLE = """
 <style>
-  .romareact-header {position: fixed; top: 10px; left: 60px; z-index: 1000;
-    background: white; padding: 6px 10px; border-radius: 4px; font: 14px sans-serif;
-    box-shadow: 0 1px 4px rgba(0,0,0,.3);}
+  .rr-panel {position: fixed; top: 10px; right: 10px; z-index: 1000; width: 270px;
+    max-height: calc(100% - 40px); overflow: auto; background: #fff; padding: 8px 10px;
+    border-radius: 4px; font: 13px/1.35 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3);}
+  .rr-head {display: flex; justify-content: space-between; align-items: center; gap: 6px;}
+  .rr-count {margin: 4px 0 6px; color: #333; font-weight: bold;}
+  .rr-label {display: block; margin-top: 8px; font-weight: bold;}
+  .rr-search, .rr-prov, .rr-link, .rr-embed-code {width: 100%; box-sizing: border-box;}
+  .rr-cat {display: block;}
+  .rr-swatch {display: inline-block; width: 10px; height: 10px; border-radius: 50%;
+    margin: 0 4px;}
+  .rr-time input {width: 100%;}
+  .rr-time-label {margin-top: 4px;}
+  .rr-legend, .rr-share {margin-top: 8px;}
+  .rr-legend-row {display: flex; align-items: center; gap: 6px; margin: 3px 0;}
+  .rr-legend-sample {flex: none; position: relative; width: 14px; height: 14px;}
+  .rr-legend-area {border: 2px dashed #666; border-radius: 50%; width: 12px; height: 12px;}
+  .rr-legend-sensitive {border: 2px solid #a15c00; border-radius: 2px; width: 10px; height: 10px;}
+  .rr-links a {margin-right: 8px;}
+  .rr-point span {display: block; width: 12px; height: 12px; border-radius: 50%;
+    border: 1px solid #fff; box-shadow: 0 0 2px rgba(0,0,0,.6);}
+  .rr-neighbourhood span {width: 8px; height: 8px; margin: 2px; border: 2px solid #222;}
+  .romareact-popup {margin-bottom: 8px;}
   .romareact-popup .meta {color: #555; margin: 4px 0;}
   .romareact-popup .status {color: #a15c00; font-size: 12px; margin: 4px 0;}
+  .rr-category {font-size: 12px; color: #244;}
+  .rr-embed-bar {display: none;}
+  body.rr-embed .rr-panel {display: none;}
+  body.rr-embed .rr-embed-bar {display: block; position: fixed; bottom: 18px; left: 8px;
+    z-index: 1000; background: #fff; padding: 3px 6px; border-radius: 3px;
+    font: 12px sans-serif;}
 </style>
 """
 
 
-class _EventMarkers(MacroElement):
-    """Our marker script, rendered in the map's order: after the cluster it fills."""
+class _MapScript(MacroElement):
+    """Our script, rendered after the map and the cluster it uses."""
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code }}{% endmacro %}")
 
     def __init__(self, code: str):
         super().__init__()
-        self._name = "EventMarkers"
+        self._name = "RomareactMap"
         self.code = code
 
 
-def _marker_data(event: dict) -> dict:
-    keys = (
-        "id", "title", "excerpt", "date", "place", "neighbourhood", "province", "source",
-        "review_status",
-    )  # fmt: skip
-    data = {key: event.get(key) for key in keys}
-    data.update(
-        lat=event["lat"],
-        lon=event["lon"],
-        sources=story_sources(event),
-    )
-    return data
+def _map_js() -> str:
+    return resources.files("mapping").joinpath("static/map.js").read_text(encoding="utf-8")
 
 
-def build_map(events: list[dict]) -> folium.Map:
-    """A Folium map of Bulgaria with one clustered marker per event."""
+def build_map(
+    data_base: str = "data/",
+    geojson_url: str | None = "events.geojson",
+    table_url: str | None = None,
+    feed_url: str | None = "feed.atom",
+    live: bool = False,
+) -> folium.Map:
+    """The map page. Its data comes from `{data_base}markers.js` and `details/N.js`."""
     fmap = folium.Map(location=BULGARIA_CENTRE, zoom_start=7, tiles=None, control_scale=True)
+    # Only what the page uses: Leaflet (no jQuery, Bootstrap or icon fonts).
+    fmap.default_js = [("leaflet", LEAFLET_JS)]
+    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
     folium.TileLayer("OpenStreetMap", attr=ATTRIBUTION, name="OpenStreetMap").add_to(fmap)
-    cluster = MarkerCluster(name="Събития / Events").add_to(fmap)
-    script = _POPUP_SCRIPT % {
-        "events": script_json([_marker_data(e) for e in events]),
-        "cluster": cluster.get_name(),
-    }
-    fmap.add_child(_EventMarkers(script))
-    fmap.get_root().html.add_child(
-        folium.Element(_HEADER % {"count": html_text(len(events))}), name="romareact_header"
+    cluster = MarkerCluster(
+        name="Събития / Events",
+        options={"chunkedLoading": True, "chunkInterval": 150, "chunkDelay": 20},
     )
-    fmap.get_root().header.add_child(
+    cluster.default_js = [("markerclusterjs", _CLUSTER + "leaflet.markercluster.js")]
+    cluster.default_css = [
+        ("markerclustercss", _CLUSTER + "MarkerCluster.css"),
+        ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"),
+    ]
+    cluster.add_to(fmap)
+    config = {
+        "map": fmap.get_name(),
+        "cluster": cluster.get_name(),
+        "dataBase": data_base,
+        "geojsonUrl": geojson_url,
+        "tableUrl": table_url,
+        "feedUrl": feed_url,
+        "live": live,
+    }
+    fmap.add_child(_MapScript(f"window.ROMAREACT_CONFIG = {script_json(config)};\n{_map_js()}"))
+    root = fmap.get_root()
+    root.html.add_child(folium.Element(_BODY), name="romareact_body")
+    root.header.add_child(folium.Element(_STYLE), name="romareact_style")
+    root.header.add_child(
         folium.Element("<title>romareact — карта / map</title>"), name="romareact_title"
     )
     return fmap
 
 
-def render_map_html(public_db: str | Path) -> str:
-    return build_map(load_events(public_db)).get_root().render()
+def render_map_html(**options) -> str:
+    return build_map(**options).get_root().render()
 
 
 def write_map(public_db: str | Path, out_dir: str | Path) -> dict:
-    """Write index.html and events.geojson to out_dir; returns their paths and the event count."""
+    """Write the static site: index.html, data/markers.js, data/details/N.js, events.geojson
+    and feed.atom. Returns their paths, the event count and the bytes written."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    events = load_events(public_db)
+    (out / "data" / "details").mkdir(parents=True, exist_ok=True)
+    events = load_map_events(public_db)
     html_path = out / "index.html"
-    geojson_path = out / "events.geojson"
-    build_map(events).save(str(html_path))
-    geojson_path.write_text(
-        json.dumps(to_geojson(events), ensure_ascii=False, indent=1), encoding="utf-8"
+    html_path.write_text(render_map_html(), encoding="utf-8")
+    markers_path = out / "data" / "markers.js"
+    markers_path.write_text(
+        markers_script(markers_payload(events, load_areas(public_db))), encoding="utf-8"
     )
-    return {"html": html_path, "geojson": geojson_path, "events": len(events)}
+    chunks = details_chunks(events)
+    for number, chunk in enumerate(chunks):
+        path = out / "data" / "details" / f"{number}.js"
+        path.write_text(details_script(number, chunk), encoding="utf-8")
+    # Chunks of an earlier, larger export must not linger.
+    for stale in (out / "data" / "details").glob("*.js"):
+        if not stale.stem.isdigit() or int(stale.stem) >= len(chunks):
+            stale.unlink()
+    geojson_path = out / "events.geojson"
+    geojson_path.write_text(json.dumps(to_geojson(events), ensure_ascii=False), encoding="utf-8")
+    feed_path = out / "feed.atom"
+    feed_path.write_text(atom_feed(public_db, self_url="feed.atom"), encoding="utf-8")
+    return {
+        "html": html_path,
+        "markers": markers_path,
+        "geojson": geojson_path,
+        "feed": feed_path,
+        "events": len(events),
+        "page_bytes": html_path.stat().st_size + markers_path.stat().st_size,
+    }

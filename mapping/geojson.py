@@ -1,8 +1,9 @@
-"""Public events as GeoJSON."""
+"""Public events as GeoJSON, whole or filtered the way the map filters them."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
@@ -11,24 +12,69 @@ from mapping.escape import safe_url
 
 PROPERTIES = (
     "id", "title", "excerpt", "date", "place", "neighbourhood", "municipality", "province",
-    "precision", "category", "sources", "review_status", "source", "source_url",
+    "precision", "sensitive", "category", "sources", "review_status", "source", "source_url",
+    "published_at",
 )  # fmt: skip
 
 
-def load_events(public_db: str | Path) -> list[dict]:
-    """Every event of the public database with coordinates, newest first."""
-    db = sqlite_utils.Database(public_db)
-    try:
-        if "events" not in db.table_names():
-            return []
-        return list(
-            db.query(
-                "select * from events where lat is not null and lon is not null "
-                "order by date desc, id"
-            )
+@dataclass(frozen=True)
+class EventFilter:
+    """The map's filters: any of these categories, one province, a date range (inclusive)."""
+
+    categories: tuple[str, ...] = ()
+    province: str | None = None
+    date_from: str | None = None
+    date_to: str | None = None
+
+    @classmethod
+    def from_query(cls, args) -> EventFilter:
+        """From request arguments: category=a,b&province=X&from=YYYY-MM-DD&to=YYYY-MM-DD."""
+        categories = tuple(c for c in (args.get("category") or "").split(",") if c)
+        return cls(
+            categories=categories,
+            province=args.get("province") or None,
+            date_from=args.get("from") or None,
+            date_to=args.get("to") or None,
         )
-    finally:
-        db.close()
+
+    def where(self) -> tuple[str, list]:
+        clauses, params = ["lat is not null", "lon is not null"], []
+        if self.categories:
+            clauses.append(f"category in ({','.join('?' for _ in self.categories)})")
+            params.extend(self.categories)
+        if self.province:
+            clauses.append("province = ?")
+            params.append(self.province)
+        if self.date_from:
+            clauses.append("date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append("date <= ?")
+            params.append(self.date_to)
+        return " and ".join(clauses), params
+
+
+def _database(public_db) -> sqlite_utils.Database:
+    if isinstance(public_db, sqlite_utils.Database):
+        return public_db
+    return sqlite_utils.Database(public_db)
+
+
+def load_events(
+    public_db: str | Path | sqlite_utils.Database,
+    event_filter: EventFilter | None = None,
+    order: str = "date desc, id",
+    limit: int | None = None,
+) -> list[dict]:
+    """Public events with coordinates that pass the filter, newest first."""
+    db = _database(public_db)
+    if "events" not in db.table_names():
+        return []
+    where, params = (event_filter or EventFilter()).where()
+    sql = f"select * from events where {where} order by {order}"
+    if limit:
+        sql += f" limit {int(limit)}"
+    return list(db.query(sql, params))
 
 
 def story_sources(event: dict) -> list[dict]:
@@ -43,19 +89,17 @@ def story_sources(event: dict) -> list[dict]:
     return [{"name": s.get("name"), "url": safe_url(s.get("url"))} for s in sources]
 
 
-def to_geojson(events: list[dict]) -> dict:
+def feature(event: dict) -> dict:
     return {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "id": event["id"],
-                "geometry": {"type": "Point", "coordinates": [event["lon"], event["lat"]]},
-                "properties": {
-                    **{key: event.get(key) for key in PROPERTIES},
-                    "sources": story_sources(event),
-                },
-            }
-            for event in events
-        ],
+        "type": "Feature",
+        "id": event["id"],
+        "geometry": {"type": "Point", "coordinates": [event["lon"], event["lat"]]},
+        "properties": {
+            **{key: event.get(key) for key in PROPERTIES},
+            "sources": story_sources(event),
+        },
     }
+
+
+def to_geojson(events: list[dict]) -> dict:
+    return {"type": "FeatureCollection", "features": [feature(event) for event in events]}

@@ -289,10 +289,11 @@ def _ensure_sources(workspace) -> None:
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder to write index.html and events.geojson into.",
+    help="Folder to write the static site into.",
 )
 def map(data_dir, out_dir):
-    """Write the public event map (HTML) and its GeoJSON to a folder.
+    """Write the public event map as a static site: index.html, its data files,
+    events.geojson and feed.atom. Put the folder on any web server (or open index.html).
 
     Example: romareact map --out site/
     """
@@ -301,7 +302,39 @@ def map(data_dir, out_dir):
 
     workspace = _workspace(data_dir)
     result = write_map(public_path(workspace.data_dir), out_dir)
-    click.echo(f"{result['events']} events -> {result['html']} and {result['geojson']}")
+    click.echo(
+        f"{result['events']} events -> {result['html']} "
+        f"(page + marker data {result['page_bytes'] / 1e6:.2f} MB), {result['geojson']}, "
+        f"{result['feed']}"
+    )
+
+
+@cli.command()
+@data_dir_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the snapshots (default: DATA_DIR/snapshots).",
+)
+def snapshot(data_dir, out_dir):
+    """Make a dated, versioned copy of the public database, plus a CSV of the changes since
+    the previous snapshot, for citation. /cite in Datasette shows the latest.
+
+    Example: romareact snapshot
+    """
+    from romareact.snapshot import make_snapshot
+
+    workspace = _workspace(data_dir)
+    result = make_snapshot(workspace.public, out_dir or workspace.data_dir / "snapshots")
+    counts = result["changes"]
+    click.echo(
+        f"snapshot v{result['version']} ({result['created_at'][:10]}): {result['events']} events "
+        f"-> {result['path']}\n"
+        f"changes since the previous snapshot: {counts['added']} added, "
+        f"{counts['updated']} updated, {counts['removed']} removed -> {result['changes_path']}\n"
+        f"sha256 {result['sha256']}"
+    )
 
 
 @cli.command()

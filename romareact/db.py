@@ -299,6 +299,15 @@ def _newsroom_5_dates_and_clusters(db: sqlite_utils.Database) -> None:
     )
 
 
+def _newsroom_6_event_curation(db: sqlite_utils.Database) -> None:
+    columns = db["events"].columns_dict
+    if "sensitive" not in columns:
+        db["events"].add_column("sensitive", int, not_null_default=0)
+    # Who chose the category: "suggested" (keyword suggestion) or "editor".
+    if "category_origin" not in columns:
+        db["events"].add_column("category_origin", str)
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 NEWSROOM_MIGRATIONS: list[Migration] = [
@@ -307,6 +316,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (3, "editor place corrections; geocoder cache", _newsroom_3_corrections_and_cache),
     (4, "source health and its report view", _newsroom_4_source_health),
     (5, "raw and flagged dates; story clusters", _newsroom_5_dates_and_clusters),
+    (6, "events.sensitive, events.category_origin", _newsroom_6_event_curation),
 ]
 
 
@@ -320,10 +330,71 @@ def _public_3_sources(db: sqlite_utils.Database) -> None:
         db["events"].add_column("sources", str)
 
 
+def _public_4_open_dataset(db: sqlite_utils.Database) -> None:
+    columns = db["events"].columns_dict
+    if "year" not in columns:
+        db["events"].add_column("year", int)
+    if "sensitive" not in columns:
+        db["events"].add_column("sensitive", int, not_null_default=0)
+    # Facets and the map's queries filter and group on these.
+    for column in ("date", "province", "municipality", "category", "year", "published_at"):
+        db["events"].create_index([column], if_not_exists=True)
+    # Provinces and municipalities: where proportional symbols sit, and their population.
+    db["areas"].create(
+        {
+            "id": str,
+            "level": str,
+            "name": str,
+            "province": str,
+            "lat": float,
+            "lon": float,
+            "settlements": int,
+            "population": int,
+            "population_settlements": int,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    # Settlements of the gazetteer (GeoNames), so researchers can ask "within N km of X".
+    db["places"].create(
+        {
+            "id": str,
+            "name": str,
+            "municipality": str,
+            "province": str,
+            "lat": float,
+            "lon": float,
+            "population": int,
+        },
+        pk="id",
+        if_not_exists=True,
+    )
+    db["places"].create_index(["name"], if_not_exists=True)
+    db["changelog"].create(
+        {"id": int, "at": str, "event_id": str, "change": str, "title": str},
+        pk="id",
+        if_not_exists=True,
+    )
+    db["changelog"].create_index(["at"], if_not_exists=True)
+    db["snapshots"].create(
+        {
+            "version": int,
+            "created_at": str,
+            "file": str,
+            "events": int,
+            "last_change": int,
+            "sha256": str,
+        },
+        pk="version",
+        if_not_exists=True,
+    )
+
+
 PUBLIC_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _public_1_initial),
     (2, "events.neighbourhood", _public_2_neighbourhood),
     (3, "events.sources: every outlet that told the story", _public_3_sources),
+    (4, "open dataset: year, sensitive, areas, changelog, snapshots", _public_4_open_dataset),
 ]
 
 

@@ -1,13 +1,16 @@
 """From curated newsroom to public dataset: events, then the public database.
 
 Until editors can review (the curation plugin), every Roma-related item with a placed primary
-settlement becomes an event marked "unreviewed"; an editor's rejection removes it.
+settlement becomes an event marked "unreviewed"; an editor's rejection removes it. The public
+database holds only what may be published: a sensitive event's neighbourhood point never
+leaves the newsroom.
 """
 
 from __future__ import annotations
 
 import sqlite_utils
 
+from romareact.categories import suggest_category
 from romareact.db import audit, utcnow, write_transaction
 from romareact.sanitize import plain_text
 
@@ -47,6 +50,12 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
         changed = 0
         for item in list(newsroom.query(_ELIGIBLE_ITEMS)):
             before = existing.pop(item["story"], None)
+            if before is not None and before["category_origin"] == "editor":
+                category, origin = before["category"], "editor"
+            else:
+                text = " ".join(filter(None, (item["title"], item["summary"], item["full_text"])))
+                category = suggest_category(text)
+                origin = "suggested" if category else None
             row = {
                 "id": item["story"],
                 "item_id": item["item_id"],
@@ -54,7 +63,9 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
                 "excerpt": _excerpt(item["title"], item["summary"], item["full_text"]),
                 "date": (item["published"] or item["fetched"])[:10],
                 "place_id": item["place_id"],
-                "category": before["category"] if before else None,
+                "category": category,
+                "category_origin": origin,
+                "sensitive": before["sensitive"] if before else 0,
                 "review_status": "approved" if item["status"] == "approved" else "unreviewed",
                 "created_at": before["created_at"] if before else now,
                 "updated_at": now,
@@ -75,11 +86,19 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
 
 _PUBLIC_ROWS = """
 select events.id, events.title, events.excerpt, events.date,
+       cast(substr(events.date, 1, 4) as integer) as year,
        coalesce(settlement.name, places.name) as place,
-       case when places.kind = 'neighbourhood' then places.name end as neighbourhood,
-       places.municipality, places.province, places.lat, places.lon,
-       places.kind as precision,
-       events.category, events.review_status, sources.name as source,
+       case when places.kind = 'neighbourhood' and not events.sensitive
+            then places.name end as neighbourhood,
+       places.municipality, places.province,
+       -- A sensitive event is shown at its settlement's centre, never at the quarter.
+       case when events.sensitive and settlement.id is not null
+            then settlement.lat else places.lat end as lat,
+       case when events.sensitive and settlement.id is not null
+            then settlement.lon else places.lon end as lon,
+       case when events.sensitive and places.kind = 'neighbourhood' then 'settlement'
+            else places.kind end as precision,
+       events.sensitive, events.category, events.review_status, sources.name as source,
        items.url as source_url, events.updated_at as published_at,
        (select json_group_array(json_object('name', s.name, 'url', i.url))
           from items as i left join sources as s on s.id = i.source_id
@@ -92,16 +111,86 @@ join items on items.id = events.item_id
 left join sources on sources.id = items.source_id
 """
 
+# Provinces and municipalities with the centre of their settlements and the population
+# GeoNames knows for them (only settlements with a recorded population count).
+_AREA_ROWS = """
+select 'province:' || province_code as id, 'province' as level, province as name,
+       province, null as lat, null as lon, count(*) as settlements,
+       sum(population) as population, count(population) as population_settlements
+from places where kind = 'settlement' and province_code is not null
+group by province_code
+union all
+select 'municipality:' || province_code || ':' || municipality, 'municipality', municipality,
+       province, avg(lat), avg(lon), count(*), sum(population), count(population)
+from places where kind = 'settlement' and municipality is not null
+group by province_code, municipality
+"""
+_PLACE_ROWS = """
+select id, name, municipality, province, lat, lon, population
+from places where kind = 'settlement' order by id
+"""
+_CHANGE_FIELDS = ("title", "excerpt", "date", "place", "neighbourhood", "lat", "lon",
+                  "precision", "category", "review_status", "sources", "sensitive")  # fmt: skip
+
+
+def _area_rows(newsroom: sqlite_utils.Database) -> list[dict]:
+    centres = {
+        row["province_code"]: (row["lat"], row["lon"])
+        for row in newsroom["places"].rows_where("kind = 'province'")
+    }
+    rows = []
+    for row in newsroom.query(_AREA_ROWS):
+        if row["level"] == "province":
+            code = row["id"].split(":", 1)[1]
+            row["lat"], row["lon"] = centres.get(code, (None, None))
+        rows.append(row)
+    return rows
+
+
+def _changes(old: dict[str, dict], new: list[dict], now: str) -> list[dict]:
+    """One changelog line per event added, changed in a visible way, or removed."""
+    changes = []
+    for row in new:
+        before = old.pop(row["id"], None)
+        if before is None:
+            change = "added"
+        elif any(before.get(f) != row.get(f) for f in _CHANGE_FIELDS):
+            change = "updated"
+        else:
+            continue
+        changes.append({"at": now, "event_id": row["id"], "change": change, "title": row["title"]})
+    for gone in old.values():
+        changes.append({"at": now, "event_id": gone["id"], "change": "removed",
+                        "title": gone["title"]})  # fmt: skip
+    return changes
+
 
 def export_public(newsroom: sqlite_utils.Database, public: sqlite_utils.Database) -> int:
-    """Make the public events table exactly the newsroom's events; returns the event count."""
+    """Make the public events table exactly the newsroom's events; returns the event count.
+
+    Every visible change lands in the public changelog, and the areas table follows the
+    gazetteer.
+    """
     rows = list(newsroom.query(_PUBLIC_ROWS))
-    keep = [row["id"] for row in rows]
+    areas = _area_rows(newsroom)
     with write_transaction(public):
-        public["events"].upsert_all(rows, pk="id")
-        if keep:
-            marks = ",".join("?" for _ in keep)
-            public["events"].delete_where(f"id not in ({marks})", keep)
-        else:
-            public["events"].delete_where()
+        old = {row["id"]: row for row in public["events"].rows}
+        changes = _changes(old, rows, utcnow())
+        if changes:
+            public["events"].upsert_all(rows, pk="id")
+            removed = [c["event_id"] for c in changes if c["change"] == "removed"]
+            for start in range(0, len(removed), 500):
+                chunk = removed[start : start + 500]
+                marks = ",".join("?" for _ in chunk)
+                public["events"].delete_where(f"id in ({marks})", chunk)
+            public["changelog"].insert_all(changes)
+        _replace_if_changed(public["areas"], areas)
+        _replace_if_changed(public["places"], list(newsroom.query(_PLACE_ROWS)))
     return len(rows)
+
+
+def _replace_if_changed(table: sqlite_utils.db.Table, rows: list[dict]) -> None:
+    """Rewrite a small reference table only when the gazetteer changed it."""
+    if list(table.rows_where(order_by="rowid")) != rows:
+        table.delete_where()
+        table.insert_all(rows)

@@ -1,35 +1,194 @@
-"""Datasette plugin: the public event map at /map and its GeoJSON at /map/events.geojson."""
+"""Datasette plugin: the public map, its data files, the Atom feed, GeoJSON exports, /cite.
+
+Routes (all read the public database only):
+  /map                        the map page (same page as `romareact map --out`)
+  /map/data/markers.js        the marker index the page loads
+  /map/data/details/N.js      popup text, CHUNK events per file
+  /map/events.geojson         events as GeoJSON, filtered like the map
+                              (?category=&province=&from=&to=)
+  /feed.atom                  newly published events (?province=&category=) with GeoRSS points
+  /cite                       how to cite the dataset, with the latest snapshot
+and a `.geojson` export for any filtered view of a table with lat/lon columns.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 
+import sqlite_utils
 from datasette.utils.asgi import Response
 
 from datasette import hookimpl
 from mapping.build import render_map_html
-from mapping.geojson import load_events, to_geojson
+from mapping.feed import atom_feed
+from mapping.geojson import EventFilter, load_events, story_sources, to_geojson
+from mapping.payload import (
+    CHUNK,
+    details_chunks,
+    details_script,
+    load_areas,
+    load_map_events,
+    markers_payload,
+    markers_script,
+)
+
+_JS = "application/javascript; charset=utf-8"
+_GEOJSON = "application/geo+json; charset=utf-8"
+# Per public database: (version, marker script, event ids in marker order).
+_cache: dict[str, tuple[tuple, str, list[str]]] = {}
+_VERSION_SQL = """
+select (select max(id) from changelog), (select count(*) from events),
+       (select count(*) from areas), (select max(published_at) from events)
+"""
 
 
-def _public_path(datasette) -> str:
-    return datasette.get_database("public").path
+def _public(datasette):
+    return datasette.get_database("public")
+
+
+async def _markers(datasette) -> tuple[str, list[str]]:
+    """The marker script and the event order, rebuilt only when the public data changed."""
+    db = _public(datasette)
+    version = tuple((await db.execute(_VERSION_SQL)).first())
+    cached = _cache.get(db.path)
+    if cached and cached[0] == version:
+        return cached[1], cached[2]
+
+    def build(conn):
+        wrapped = sqlite_utils.Database(conn)
+        events = load_map_events(wrapped)
+        script = markers_script(markers_payload(events, load_areas(wrapped)))
+        return script, [event["id"] for event in events]
+
+    script, ids = await db.execute_fn(build)
+    _cache[db.path] = (version, script, ids)
+    return script, ids
 
 
 async def map_page(datasette):
-    html = await datasette.get_database("public").execute_fn(
-        lambda conn: render_map_html(_public_path(datasette))
+    html = render_map_html(
+        data_base=datasette.urls.path("/map/data/"),
+        geojson_url=datasette.urls.path("/map/events.geojson"),
+        table_url=datasette.urls.table("public", "events"),
+        feed_url=datasette.urls.path("/feed.atom"),
+        live=True,
     )
     return Response.html(html)
 
 
-async def map_geojson(datasette):
-    data = to_geojson(load_events(_public_path(datasette)))
-    return Response(
-        json.dumps(data, ensure_ascii=False),
-        content_type="application/geo+json; charset=utf-8",
+async def map_markers(datasette):
+    script, _ = await _markers(datasette)
+    return Response(script, content_type=_JS, headers={"Cache-Control": "public, max-age=60"})
+
+
+async def map_details(datasette, request):
+    number = int(request.url_vars["number"])
+    _, ids = await _markers(datasette)
+    wanted = ids[number * CHUNK : (number + 1) * CHUNK]
+    if not wanted:
+        return Response.text("No such chunk", status=404)
+
+    def fetch(conn):
+        marks = ",".join("?" for _ in wanted)
+        rows = sqlite_utils.Database(conn).query(
+            f"select * from events where id in ({marks})", wanted
+        )
+        by_id = {row["id"]: row for row in rows}
+        # An event removed since the index was built is skipped, the order kept.
+        return [by_id.get(i) or {"id": i} for i in wanted]
+
+    events = await _public(datasette).execute_fn(fetch)
+    script = details_script(number, details_chunks(events)[0])
+    return Response(script, content_type=_JS, headers={"Cache-Control": "public, max-age=60"})
+
+
+async def map_geojson(datasette, request):
+    event_filter = EventFilter.from_query(request.args)
+    events = await _public(datasette).execute_fn(
+        lambda conn: load_events(sqlite_utils.Database(conn), event_filter)
+    )
+    return Response(json.dumps(to_geojson(events), ensure_ascii=False), content_type=_GEOJSON)
+
+
+async def feed(datasette, request):
+    province = request.args.get("province") or None
+    category = request.args.get("category") or None
+    self_url = datasette.absolute_url(request, request.full_path)
+    site_url = datasette.absolute_url(request, datasette.urls.path("/map"))
+    xml = await _public(datasette).execute_fn(
+        lambda conn: atom_feed(
+            sqlite_utils.Database(conn), self_url, province, category, site_url=site_url
+        )
+    )
+    return Response(xml, content_type="application/atom+xml; charset=utf-8")
+
+
+async def cite(datasette, request):
+    db = _public(datasette)
+    latest = (await db.execute("select * from snapshots order by version desc limit 1")).first()
+    events = (await db.execute("select count(*) from events")).first()[0]
+    return Response.html(
+        await datasette.render_template(
+            "cite.html",
+            {"snapshot": dict(latest) if latest else None, "events": events},
+            request=request,
+        )
     )
 
 
 @hookimpl
 def register_routes():
-    return [(r"^/map/?$", map_page), (r"^/map/events\.geojson$", map_geojson)]
+    return [
+        (r"^/map/?$", map_page),
+        (r"^/map/data/markers\.js$", map_markers),
+        (r"^/map/data/details/(?P<number>\d{1,6})\.js$", map_details),
+        (r"^/map/events\.geojson$", map_geojson),
+        (r"^/feed\.atom$", feed),
+        (r"^/cite/?$", cite),
+    ]
+
+
+def _can_render_geojson(columns):
+    return "lat" in columns and "lon" in columns
+
+
+def _render_geojson(rows, columns):
+    features = []
+    for row in rows:
+        event = dict(zip(columns, row, strict=False))
+        if event.get("lat") is None or event.get("lon") is None:
+            continue
+        properties = {k: v for k, v in event.items() if k not in ("lat", "lon")}
+        if "sources" in properties:
+            properties["sources"] = story_sources(event)
+        features.append(
+            {
+                "type": "Feature",
+                "id": event.get("id"),
+                "geometry": {"type": "Point", "coordinates": [event["lon"], event["lat"]]},
+                "properties": properties,
+            }
+        )
+    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    return Response(body, content_type=_GEOJSON)
+
+
+@hookimpl
+def register_output_renderer():
+    return {"extension": "geojson", "render": _render_geojson, "can_render": _can_render_geojson}
+
+
+def distance_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance in kilometres (haversine), for the 'events near a place' query."""
+    if None in (lat1, lon1, lat2, lon2):
+        return None
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+@hookimpl
+def prepare_connection(conn):
+    conn.create_function("distance_km", 4, distance_km, deterministic=True)

@@ -1,0 +1,100 @@
+"""Headless chromium for tests and benchmarks, with no internet.
+
+The map loads Leaflet from a CDN and tiles from OpenStreetMap. Here the CDN requests are
+answered from the same npm packages, fetched once from the npm registry into a cache, and
+tile requests get a blank image; any other outside request is refused, so a page can never
+depend on the network by accident. Uses Debian's chromium; never downloads a browser.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = os.environ.get("ROMAREACT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+REGISTRY = os.environ.get("ROMAREACT_NPM_REGISTRY", "https://registry.npmjs.org")
+CACHE = Path(os.environ.get("ROMAREACT_ASSET_CACHE", Path.home() / ".cache" / "romareact-npm"))
+_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/(?P<name>[^@/]+)@(?P<version>[^/]+)/(?P<path>.+)$")
+# A 1x1 transparent PNG for every map tile.
+_BLANK_PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
+
+
+class AssetsUnavailable(RuntimeError):
+    """The npm packages are neither cached nor downloadable."""
+
+
+def npm_package(name: str, version: str) -> Path:
+    """The unpacked package folder, downloading its tarball on first use."""
+    target = CACHE / f"{name}@{version}"
+    if (target / "package.json").exists():
+        return target
+    url = f"{REGISTRY}/{name}/-/{name}-{version}.tgz"
+    try:
+        with urllib.request.urlopen(url, timeout=60) as response:
+            data = response.read()
+    except OSError as error:
+        raise AssetsUnavailable(f"cannot fetch {url}: {error}") from None
+    # Unpack beside the target and rename: a half-written package is never taken as cached.
+    partial = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=_make(CACHE)))
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        archive.extractall(partial, filter="data")
+    try:
+        (partial / "package").rename(target)
+    except OSError:
+        if not (target / "package.json").exists():
+            raise
+    shutil.rmtree(partial, ignore_errors=True)
+    return target
+
+
+def _make(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists()
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def route_offline(context) -> list[str]:
+    """Serve CDN files from npm packages, blank tiles, refuse the rest of the internet.
+
+    Returns a list that collects every refused URL, for tests to assert on.
+    """
+    refused: list[str] = []
+
+    def handle(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "http://localhost", "file:", "data:")):
+            return route.continue_()
+        match = _CDN.match(url)
+        if match:
+            path = npm_package(match["name"], match["version"]) / match["path"]
+            if path.is_file():
+                content_type = _TYPES.get(path.suffix, "application/octet-stream")
+                return route.fulfill(status=200, body=path.read_bytes(), content_type=content_type)
+        if "tile.openstreetmap.org" in url:
+            return route.fulfill(status=200, body=_BLANK_PNG, content_type="image/png")
+        refused.append(url)
+        return route.abort()
+
+    context.route("**/*", handle)
+    return refused

@@ -1,0 +1,626 @@
+/* romareact event map: filters, time range, shareable URL state, embeds, lazy popups.
+ *
+ * Everything shown comes from data files through textContent or DOM properties, never
+ * innerHTML, so a scraped title stays text. The page is configured by ROMAREACT_CONFIG,
+ * which the Python side writes (map and cluster variables, where the data files live).
+ */
+(function () {
+  "use strict";
+  var cfg = window.ROMAREACT_CONFIG;
+  var map = window[cfg.map];
+  var cluster = window[cfg.cluster];
+
+  var TEXT = {
+    bg: {
+      title: "Събития, свързани с ромите",
+      shown: "Показани {n} от {total} събития",
+      categories: "Теми", allCategories: "всички теми", noCategory: "без тема",
+      province: "Област", allProvinces: "Цяла България",
+      from: "От", to: "До",
+      view: "Изглед", viewEvents: "Събития", viewAreas: "Концентрация",
+      level: "Ниво", levelProvince: "области", levelMunicipality: "общини",
+      perCapita: "на 100 000 жители (където населението е известно)",
+      search: "Търсене на място", searchPlaceholder: "град, село, област…",
+      share: "Връзка и вграждане", copy: "Копирай", copied: "Копирано",
+      embedHelp: "Поставете този код в своя сайт:",
+      legend: "Легенда",
+      legendSettlement: "събитие в селище (точка в центъра му)",
+      legendNeighbourhood: "събитие в квартал (приблизителен център)",
+      legendArea: "известна е само общината или областта (област, не точка)",
+      legendSensitive: "чувствителни събития се показват само на ниво селище",
+      unreviewed: "Непроверено от редактор",
+      sensitive: "Точното място не се публикува; показан е центърът на селището.",
+      source: "Източник:", sources: "Източници:",
+      loading: "Зареждане…", untitled: "(без заглавие)",
+      areaEvents: "{n} събития с точност до {level}", andMore: "и още {n}",
+      precision: {neighbourhood: "квартал", settlement: "селище", municipality: "община",
+                  province: "област"},
+      events: "събития", perHundredK: "на 100 000 жители", noPopulation: "населението не е известно",
+      withoutMunicipality: "{n} събития без известна община не са включени",
+      dataset: "Данни", feed: "Абонамент (Atom)", geojson: "GeoJSON (този изглед)",
+      csv: "CSV (този изглед)", openFull: "Отвори цялата карта",
+      attribution: "Новини: източниците при всяко събитие"
+    },
+    en: {
+      title: "Roma-related events",
+      shown: "Showing {n} of {total} events",
+      categories: "Topics", allCategories: "all topics", noCategory: "no topic",
+      province: "Province", allProvinces: "All of Bulgaria",
+      from: "From", to: "To",
+      view: "View", viewEvents: "Events", viewAreas: "Concentration",
+      level: "Level", levelProvince: "provinces", levelMunicipality: "municipalities",
+      perCapita: "per 100,000 inhabitants (where population is known)",
+      search: "Find a place", searchPlaceholder: "town, village, province…",
+      share: "Link and embed", copy: "Copy", copied: "Copied",
+      embedHelp: "Paste this code into your site:",
+      legend: "Legend",
+      legendSettlement: "event in a settlement (point at its centre)",
+      legendNeighbourhood: "event in a neighbourhood (approximate centre)",
+      legendArea: "only the municipality or province is known (an area, not a point)",
+      legendSensitive: "sensitive events are shown at settlement level only",
+      unreviewed: "Not yet reviewed by an editor",
+      sensitive: "The exact location is withheld; the point is the settlement centre.",
+      source: "Source:", sources: "Sources:",
+      loading: "Loading…", untitled: "(untitled)",
+      areaEvents: "{n} events known only to {level} level", andMore: "and {n} more",
+      precision: {neighbourhood: "neighbourhood", settlement: "settlement",
+                  municipality: "municipality", province: "province"},
+      events: "events", perHundredK: "per 100,000 inhabitants", noPopulation: "population unknown",
+      withoutMunicipality: "{n} events without a known municipality are not included",
+      dataset: "Dataset", feed: "Subscribe (Atom)", geojson: "GeoJSON (this view)",
+      csv: "CSV (this view)", openFull: "Open the full map",
+      attribution: "News: the sources linked in each event"
+    }
+  };
+  var COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#c2185b", "#1f78b4",
+                 "#66a61e", "#e6ab02", "#a6761d"];
+  var NO_CATEGORY_COLOUR = "#666666";
+  var AREA_RADIUS_M = {municipality: 9000, province: 32000};
+
+  var data = null;
+  var markers = [];          // one per point event (null for area-precision events)
+  var chunks = {};
+  var waiting = {};
+  var state = null;
+  var visible = [];          // indexes of the events that pass the filters
+  var areaLayer = L.layerGroup();
+  var symbolLayer = L.layerGroup();
+  var ui = {};
+  var DAY_MS = 86400000;
+
+  function t(key) { return TEXT[state.lang][key]; }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, k) { return String(values[k]); });
+  }
+  function dayToIso(day) { return new Date(day * DAY_MS).toISOString().slice(0, 10); }
+  function isoToDay(iso) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso || "")) { return null; }
+    var ms = Date.parse(iso + "T00:00:00Z");
+    return isNaN(ms) ? null : Math.round(ms / DAY_MS);
+  }
+  function el(tag, text, className, parent) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    if (className) { node.className = className; }
+    if (parent) { parent.appendChild(node); }
+    return node;
+  }
+  function categoryKey(i) { var c = data.columns.cat[i]; return c < 0 ? "" : data.categories[c][0]; }
+  function categoryLabel(key) {
+    for (var c = 0; c < data.categories.length; c++) {
+      if (data.categories[c][0] === key) { return data.categories[c][state.lang === "bg" ? 1 : 2]; }
+    }
+    return t("noCategory");
+  }
+  function colour(catIndex) { return catIndex < 0 ? NO_CATEGORY_COLOUR : COLOURS[catIndex % COLOURS.length]; }
+
+  /* ---- URL state: #map=zoom/lat/lon&cat=a,b&prov=X&from=…&to=…&lang=en&view=areas ---- */
+  function readState() {
+    var p = new URLSearchParams(location.hash.replace(/^#/, ""));
+    var known = data.categories.map(function (c) { return c[0]; });
+    var s = {
+      cat: (p.get("cat") || "").split(",").filter(function (c) { return known.indexOf(c) >= 0; }),
+      prov: data.provinces.indexOf(p.get("prov")) >= 0 ? p.get("prov") : "",
+      from: isoToDay(p.get("from")), to: isoToDay(p.get("to")),
+      lang: p.get("lang") === "en" ? "en" : "bg",
+      view: p.get("view") === "areas" ? "areas" : "events",
+      level: p.get("level") === "municipality" ? "municipality" : "province",
+      per: p.get("per") === "1", embed: p.get("embed") === "1", mapView: null
+    };
+    var m = /^(\d{1,2})\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(p.get("map") || "");
+    if (m) { s.mapView = {zoom: +m[1], lat: +m[2], lon: +m[3]}; }
+    return s;
+  }
+  function stateParams(withMap) {
+    var p = new URLSearchParams();
+    if (withMap) {
+      var c = map.getCenter();
+      p.set("map", map.getZoom() + "/" + c.lat.toFixed(4) + "/" + c.lng.toFixed(4));
+    }
+    if (state.cat.length) { p.set("cat", state.cat.join(",")); }
+    if (state.prov) { p.set("prov", state.prov); }
+    if (state.from !== null && state.from > data.minDay) { p.set("from", dayToIso(state.from)); }
+    if (state.to !== null && state.to < data.maxDay) { p.set("to", dayToIso(state.to)); }
+    if (state.lang !== "bg") { p.set("lang", state.lang); }
+    if (state.view !== "events") { p.set("view", state.view); }
+    if (state.level !== "province") { p.set("level", state.level); }
+    if (state.per) { p.set("per", "1"); }
+    if (state.embed) { p.set("embed", "1"); }
+    return p;
+  }
+  function writeState() {
+    history.replaceState(null, "", "#" + stateParams(true).toString());
+    updateShare();
+  }
+
+  /* ---- filtering ---- */
+  function passes(i) {
+    var col = data.columns;
+    if (state.cat.length && state.cat.indexOf(categoryKey(i)) < 0) { return false; }
+    if (state.prov && data.provinces[col.prov[i]] !== state.prov) { return false; }
+    var day = col.day[i];
+    if (state.from !== null && (day === null || day < state.from)) { return false; }
+    if (state.to !== null && (day === null || day > state.to)) { return false; }
+    return true;
+  }
+
+  function redraw() {
+    visible = [];
+    for (var i = 0; i < data.count; i++) { if (passes(i)) { visible.push(i); } }
+    ui.count.textContent = fill(t("shown"), {n: visible.length, total: data.count});
+    ui.count.setAttribute("data-visible", String(visible.length));
+    if (state.view === "events") {
+      map.removeLayer(symbolLayer);
+      if (!map.hasLayer(cluster)) { map.addLayer(cluster); }
+      if (!map.hasLayer(areaLayer)) { map.addLayer(areaLayer); }
+      drawEvents();
+    } else {
+      map.removeLayer(cluster);
+      map.removeLayer(areaLayer);
+      if (!map.hasLayer(symbolLayer)) { map.addLayer(symbolLayer); }
+      drawSymbols();
+      markReady();
+    }
+    updateLinks();
+  }
+
+  function drawEvents() {
+    var points = [];
+    var areaGroups = {};
+    visible.forEach(function (i) {
+      if (markers[i]) { points.push(markers[i]); return; }
+      var key = data.columns.prec[i] + "|" + data.columns.place[i] + "|" + data.columns.lat[i] + "|" + data.columns.lon[i];
+      (areaGroups[key] = areaGroups[key] || []).push(i);
+    });
+    areaLayer.clearLayers();
+    Object.keys(areaGroups).forEach(function (key) {
+      var members = areaGroups[key];
+      var first = members[0];
+      var precision = data.precisions[data.columns.prec[first]];
+      var circle = L.circle([data.columns.lat[first], data.columns.lon[first]], {
+        radius: AREA_RADIUS_M[precision] || 9000, color: colour(data.columns.cat[first]),
+        weight: 2, dashArray: "6 6", fillOpacity: 0.08, className: "rr-area"
+      });
+      circle.on("click", function (e) { showAreaPopup(members, precision, e.latlng); });
+      areaLayer.addLayer(circle);
+    });
+    cluster.clearLayers();
+    cluster.addLayers(points);
+    if (!points.length) { markReady(); }
+  }
+
+  function drawSymbols() {
+    symbolLayer.clearLayers();
+    var col = data.columns;
+    var counts = {};
+    var skipped = 0;
+    visible.forEach(function (i) {
+      var key;
+      if (state.level === "province") {
+        key = col.prov[i] < 0 ? null : data.provinces[col.prov[i]];
+      } else {
+        key = col.mun[i] < 0 ? null : data.municipalities[col.mun[i]];
+      }
+      if (key === null) { skipped++; return; }
+      counts[key] = (counts[key] || 0) + 1;
+    });
+    var rows = data.areas.filter(function (a) { return a.level === state.level && counts[a.key]; });
+    var values = rows.map(function (a) {
+      if (!state.per) { return counts[a.key]; }
+      return a.population ? counts[a.key] * 100000 / a.population : null;
+    });
+    var max = Math.max.apply(null, values.filter(function (v) { return v !== null; }).concat([1e-9]));
+    rows.forEach(function (a, k) {
+      var value = values[k];
+      var known = value !== null;
+      var radius = known ? 4 + 26 * Math.sqrt(value / max) : 6;
+      var symbol = L.circleMarker([a.lat, a.lon], {
+        radius: radius, color: known ? "#8e2a12" : "#777", weight: 1,
+        fillColor: known ? "#d9531e" : "#ffffff", fillOpacity: known ? 0.55 : 0.2,
+        className: "rr-symbol"
+      });
+      var tip = document.createElement("div");
+      el("strong", a.name, null, tip);
+      el("div", counts[a.key] + " " + t("events"), null, tip);
+      if (state.per) {
+        el("div", known ? value.toFixed(1) + " " + t("perHundredK") : t("noPopulation"), null, tip);
+      }
+      symbol.bindTooltip(tip);
+      symbolLayer.addLayer(symbol);
+    });
+    ui.symbolNote.textContent = skipped && state.level === "municipality"
+      ? fill(t("withoutMunicipality"), {n: skipped}) : "";
+  }
+
+  /* ---- popups: text fetched on demand, built from text nodes ---- */
+  window.romareactDetails = function (number, list) {
+    chunks[number] = list;
+    (waiting[number] || []).forEach(function (callback) { callback(); });
+    delete waiting[number];
+  };
+  function withDetails(i, callback) {
+    var number = Math.floor(i / data.chunk);
+    if (chunks[number]) { callback(chunks[number][i % data.chunk]); return; }
+    var first = !waiting[number];
+    (waiting[number] = waiting[number] || []).push(function () {
+      callback(chunks[number][i % data.chunk]);
+    });
+    if (first) {
+      var script = document.createElement("script");
+      script.src = cfg.dataBase + "details/" + number + ".js";
+      document.head.appendChild(script);
+    }
+  }
+  function eventBox(ev, parent) {
+    var box = el("div", null, "romareact-popup", parent);
+    el("strong", ev.title || t("untitled"), "rr-title", box);
+    var where = [ev.date, ev.neighbourhood, ev.place, ev.municipality, ev.province]
+      .filter(function (x, k, all) { return x && all.indexOf(x) === k; });
+    el("div", where.join(" · "), "meta", box);
+    if (ev.category) { el("div", categoryLabel(ev.category), "rr-category", box); }
+    if (ev.excerpt) { el("p", ev.excerpt, null, box); }
+    if (ev.sensitive) { el("div", t("sensitive"), "status", box); }
+    if (ev.review_status === "unreviewed") { el("div", t("unreviewed"), "status", box); }
+    var sources = (ev.sources || []).filter(function (s) { return /^https?:\/\//.test(s.url || ""); });
+    if (sources.length) { el("div", sources.length > 1 ? t("sources") : t("source"), "meta", box); }
+    sources.forEach(function (s) {
+      var link = el("a", s.name || s.url, null, box);
+      link.href = s.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer nofollow";
+      box.appendChild(document.createElement("br"));
+    });
+    return box;
+  }
+  function showPopup(i, latlng) {
+    var holder = el("div", t("loading"), "romareact-popup-holder");
+    L.popup({maxWidth: 320}).setLatLng(latlng).setContent(holder).openOn(map);
+    withDetails(i, function (ev) { holder.textContent = ""; eventBox(ev, holder); });
+  }
+  function showAreaPopup(members, precision, latlng) {
+    var holder = document.createElement("div");
+    el("div", fill(t("areaEvents"), {n: members.length, level: t("precision")[precision]}), "meta", holder);
+    var list = el("div", null, "rr-area-list", holder);
+    members.slice(0, 20).forEach(function (i) {
+      withDetails(i, function (ev) { eventBox(ev, list); });
+    });
+    if (members.length > 20) { el("div", fill(t("andMore"), {n: members.length - 20}), "meta", holder); }
+    L.popup({maxWidth: 340, maxHeight: 320}).setLatLng(latlng).setContent(holder).openOn(map);
+  }
+
+  /* ---- building the markers once ---- */
+  function buildMarkers() {
+    var col = data.columns;
+    var icons = {};
+    function icon(prec, cat) {
+      var key = prec + ":" + cat;
+      if (!icons[key]) {
+        var html = '<span style="background:' + colour(cat) + '"></span>';
+        icons[key] = L.divIcon({className: "rr-point rr-" + data.precisions[prec], html: html,
+                                iconSize: [14, 14]});
+      }
+      return icons[key];
+    }
+    for (var i = 0; i < data.count; i++) {
+      var precision = data.precisions[col.prec[i]];
+      if (precision === "municipality" || precision === "province") { markers.push(null); continue; }
+      var marker = L.marker([col.lat[i], col.lon[i]], {icon: icon(col.prec[i], col.cat[i]),
+                                                      keyboard: false});
+      marker.on("click", (function (index) {
+        return function (e) { showPopup(index, e.latlng); };
+      })(i));
+      markers.push(marker);
+    }
+  }
+
+  var readyMarked = false;
+  function markReady() {
+    if (readyMarked) { return; }
+    readyMarked = true;
+    window.romareactReadyAt = performance.now();
+    document.documentElement.setAttribute("data-ready", "1");
+  }
+
+  /* ---- the panel ---- */
+  function labelled(parent, key) {
+    var label = el("label", null, "rr-label", parent);
+    label.setAttribute("data-text", key);
+    return label;
+  }
+  function buildPanel() {
+    var panel = document.getElementById("rr-panel");
+    ui.panel = panel;
+    var head = el("div", null, "rr-head", panel);
+    ui.title = el("strong", "", null, head);
+    ui.title.setAttribute("data-text", "title");
+    ui.lang = el("button", "", "rr-lang", head);
+    ui.lang.type = "button";
+    ui.lang.id = "rr-lang";
+    ui.lang.addEventListener("click", function () {
+      state.lang = state.lang === "bg" ? "en" : "bg";
+      relabel(); redraw(); writeState();
+    });
+    ui.count = el("div", "", "rr-count", panel);
+    ui.count.id = "rr-count";
+
+    labelled(panel, "search");
+    ui.search = el("input", null, "rr-search", panel);
+    ui.search.id = "rr-search";
+    ui.search.setAttribute("list", "rr-places");
+    var list = el("datalist", null, null, panel);
+    list.id = "rr-places";
+    data.places.concat(data.provinces).forEach(function (name) { el("option", null, null, list).value = name; });
+    ui.search.addEventListener("change", function () { findPlace(ui.search.value); });
+
+    labelled(panel, "categories");
+    ui.cats = el("div", null, "rr-cats", panel);
+    data.categories.forEach(function (c, k) {
+      var row = el("label", null, "rr-cat", ui.cats);
+      var box = el("input", null, null, row);
+      box.type = "checkbox";
+      box.value = c[0];
+      box.addEventListener("change", function () {
+        state.cat = Array.prototype.filter.call(ui.cats.querySelectorAll("input:checked"),
+          function () { return true; }).map(function (b) { return b.value; });
+        redraw(); writeState();
+      });
+      el("span", null, "rr-swatch", row).style.background = colour(k);
+      el("span", "", "rr-cat-name", row).setAttribute("data-category", c[0]);
+    });
+
+    labelled(panel, "province");
+    ui.prov = el("select", null, "rr-prov", panel);
+    ui.prov.id = "rr-prov";
+    el("option", "", null, ui.prov).value = "";
+    data.provinces.slice().sort().forEach(function (p) { el("option", p, null, ui.prov).value = p; });
+    ui.prov.addEventListener("change", function () {
+      state.prov = ui.prov.value;
+      redraw(); writeState();
+      if (state.prov) { zoomToProvince(state.prov); }
+    });
+
+    var time = el("div", null, "rr-time", panel);
+    ui.fromLabel = el("div", "", "rr-time-label", time);
+    ui.from = el("input", null, null, time);
+    ui.from.id = "rr-from";
+    ui.toLabel = el("div", "", "rr-time-label", time);
+    ui.to = el("input", null, null, time);
+    ui.to.id = "rr-to";
+    [ui.from, ui.to].forEach(function (input) {
+      input.type = "range";
+      input.min = String(data.minDay);
+      input.max = String(data.maxDay);
+      input.step = "1";
+      var timer = null;
+      input.addEventListener("input", function () {
+        var a = +ui.from.value, b = +ui.to.value;
+        if (a > b) { if (input === ui.from) { ui.to.value = String(a); } else { ui.from.value = String(b); } }
+        state.from = +ui.from.value;
+        state.to = +ui.to.value;
+        showTimeLabels();
+        clearTimeout(timer);
+        timer = setTimeout(function () { redraw(); writeState(); }, 150);
+      });
+    });
+
+    labelled(panel, "view");
+    var views = el("div", null, "rr-views", panel);
+    ui.views = {};
+    ["events", "areas"].forEach(function (v) {
+      var row = el("label", null, null, views);
+      var radio = el("input", null, null, row);
+      radio.type = "radio"; radio.name = "rr-view"; radio.value = v; radio.id = "rr-view-" + v;
+      radio.addEventListener("change", function () { state.view = v; syncControls(); redraw(); writeState(); });
+      el("span", "", null, row).setAttribute("data-text", v === "events" ? "viewEvents" : "viewAreas");
+      ui.views[v] = radio;
+    });
+    ui.areaOptions = el("div", null, "rr-area-options", panel);
+    ui.level = el("select", null, null, ui.areaOptions);
+    ui.level.id = "rr-level";
+    ["province", "municipality"].forEach(function (level) {
+      var option = el("option", "", null, ui.level);
+      option.value = level;
+      option.setAttribute("data-text", level === "province" ? "levelProvince" : "levelMunicipality");
+    });
+    ui.level.addEventListener("change", function () { state.level = ui.level.value; redraw(); writeState(); });
+    var perRow = el("label", null, null, ui.areaOptions);
+    ui.per = el("input", null, null, perRow);
+    ui.per.type = "checkbox"; ui.per.id = "rr-per";
+    ui.per.addEventListener("change", function () { state.per = ui.per.checked; redraw(); writeState(); });
+    el("span", "", null, perRow).setAttribute("data-text", "perCapita");
+    ui.symbolNote = el("div", "", "meta", ui.areaOptions);
+
+    var legend = el("details", null, "rr-legend", panel);
+    legend.open = true;
+    el("summary", "", null, legend).setAttribute("data-text", "legend");
+    [["rr-point rr-settlement", "legendSettlement"], ["rr-point rr-neighbourhood", "legendNeighbourhood"],
+     ["rr-legend-area", "legendArea"], ["rr-legend-sensitive", "legendSensitive"]].forEach(function (row) {
+      var line = el("div", null, "rr-legend-row", legend);
+      var sample = el("span", null, row[0] + " rr-legend-sample", line);
+      if (row[0].indexOf("rr-point") === 0) { el("span", null, null, sample).style.background = NO_CATEGORY_COLOUR; }
+      el("span", "", null, line).setAttribute("data-text", row[1]);
+    });
+
+    var share = el("details", null, "rr-share", panel);
+    el("summary", "", null, share).setAttribute("data-text", "share");
+    ui.link = el("input", null, "rr-link", share);
+    ui.link.readOnly = true; ui.link.id = "rr-link";
+    el("div", "", "meta", share).setAttribute("data-text", "embedHelp");
+    ui.embed = el("textarea", null, "rr-embed-code", share);
+    ui.embed.readOnly = true; ui.embed.rows = 3; ui.embed.id = "rr-embed-code";
+    ui.copy = el("button", "", null, share);
+    ui.copy.type = "button";
+    ui.copy.setAttribute("data-text", "copy");
+    ui.copy.addEventListener("click", function () {
+      ui.embed.select();
+      var done = function () { ui.copy.textContent = t("copied"); };
+      if (navigator.clipboard) { navigator.clipboard.writeText(ui.embed.value).then(done, function () {}); }
+      else { document.execCommand("copy"); done(); }
+    });
+
+    ui.links = el("div", null, "rr-links", panel);
+
+    ui.embedBar = document.getElementById("rr-embed-bar");
+  }
+
+  function relabel() {
+    document.documentElement.lang = state.lang;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (node) {
+      node.textContent = t(node.getAttribute("data-text"));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-category]"), function (node) {
+      node.textContent = categoryLabel(node.getAttribute("data-category"));
+    });
+    ui.prov.options[0].textContent = t("allProvinces");
+    ui.lang.textContent = state.lang === "bg" ? "EN" : "БГ";
+    ui.search.placeholder = t("searchPlaceholder");
+    showTimeLabels();
+    var attribution = document.getElementById("rr-news-attribution");
+    if (attribution) { attribution.textContent = t("attribution"); }
+  }
+  function showTimeLabels() {
+    ui.fromLabel.textContent = t("from") + ": " + dayToIso(+ui.from.value);
+    ui.toLabel.textContent = t("to") + ": " + dayToIso(+ui.to.value);
+  }
+  function syncControls() {
+    Array.prototype.forEach.call(ui.cats.querySelectorAll("input"), function (box) {
+      box.checked = state.cat.indexOf(box.value) >= 0;
+    });
+    ui.prov.value = state.prov;
+    ui.from.value = String(state.from === null ? data.minDay : state.from);
+    ui.to.value = String(state.to === null ? data.maxDay : state.to);
+    ui.views[state.view].checked = true;
+    ui.areaOptions.style.display = state.view === "areas" ? "" : "none";
+    ui.level.value = state.level;
+    ui.per.checked = state.per;
+    document.body.classList.toggle("rr-embed", state.embed);
+  }
+
+  /* ---- links that follow the view: share, embed, exports ---- */
+  function pageUrl() { return location.href.split("#")[0]; }
+  function updateShare() {
+    if (!ui.link) { return; }
+    var full = pageUrl() + "#" + stateParams(true).toString();
+    ui.link.value = full;
+    var embedParams = stateParams(true);
+    embedParams.set("embed", "1");
+    ui.embed.value = '<iframe src="' + (pageUrl() + "#" + embedParams.toString()).replace(/"/g, "%22") +
+      '" width="100%" height="480" style="border:0" loading="lazy" title="romareact"></iframe>';
+    if (ui.embedBar) {
+      var open = ui.embedBar.querySelector("a");
+      var fullParams = stateParams(true);
+      fullParams.delete("embed");
+      open.href = pageUrl() + "#" + fullParams.toString();
+      open.textContent = t("openFull");
+    }
+  }
+  function filterQuery(style) {
+    var p = new URLSearchParams();
+    if (style === "datasette") {
+      if (state.cat.length === 1) { p.set("category__exact", state.cat[0]); }
+      if (state.cat.length > 1) { p.set("category__in", state.cat.join(",")); }
+      if (state.prov) { p.set("province__exact", state.prov); }
+      if (state.from !== null && state.from > data.minDay) { p.set("date__gte", dayToIso(state.from)); }
+      if (state.to !== null && state.to < data.maxDay) { p.set("date__lte", dayToIso(state.to)); }
+    } else {
+      if (state.cat.length) { p.set("category", state.cat.join(",")); }
+      if (state.prov) { p.set("province", state.prov); }
+      if (state.from !== null && state.from > data.minDay) { p.set("from", dayToIso(state.from)); }
+      if (state.to !== null && state.to < data.maxDay) { p.set("to", dayToIso(state.to)); }
+    }
+    var q = p.toString();
+    return q ? "?" + q : "";
+  }
+  function updateLinks() {
+    ui.links.textContent = "";
+    function link(key, href) {
+      var a = el("a", t(key), null, ui.links);
+      a.href = href;
+      ui.links.appendChild(document.createTextNode(" "));
+    }
+    if (cfg.geojsonUrl) { link("geojson", cfg.geojsonUrl + (cfg.live ? filterQuery("map") : "")); }
+    if (cfg.tableUrl) {
+      link("dataset", cfg.tableUrl + filterQuery("datasette"));
+      link("csv", cfg.tableUrl + ".csv" + filterQuery("datasette") + (filterQuery("datasette") ? "&" : "?") + "_size=max");
+    }
+    if (cfg.feedUrl) {
+      var feed = new URLSearchParams();
+      if (state.prov) { feed.set("province", state.prov); }
+      if (state.cat.length === 1) { feed.set("category", state.cat[0]); }
+      link("feed", cfg.feedUrl + (feed.toString() ? "?" + feed.toString() : ""));
+    }
+  }
+
+  /* ---- search and zoom ---- */
+  function zoomToProvince(name) {
+    var area = data.areas.filter(function (a) { return a.level === "province" && a.name === name; })[0];
+    if (area) { map.setView([area.lat, area.lon], 9); }
+  }
+  function findPlace(name) {
+    name = (name || "").trim();
+    var index = data.places.indexOf(name);
+    if (index >= 0) {
+      for (var i = 0; i < data.count; i++) {
+        if (data.columns.place[i] === index) { map.setView([data.columns.lat[i], data.columns.lon[i]], 12); return; }
+      }
+    }
+    if (data.provinces.indexOf(name) >= 0) { zoomToProvince(name); }
+  }
+
+  /* ---- start ---- */
+  window.romareactMarkers = function (payload) {
+    data = payload;
+    var days = data.columns.day.filter(function (d) { return d !== null; });
+    var today = Math.floor(Date.now() / DAY_MS);
+    data.minDay = days.length ? minMax(days)[0] : today;
+    data.maxDay = days.length ? minMax(days)[1] : today;
+    state = readState();
+    buildPanel();
+    buildMarkers();
+    cluster.options.chunkProgress = function (processed, total) {
+      if (processed >= total) { markReady(); }
+    };
+    if (state.mapView) { map.setView([state.mapView.lat, state.mapView.lon], state.mapView.zoom); }
+    else if (state.prov) { zoomToProvince(state.prov); }
+    syncControls();
+    relabel();
+    redraw();
+    updateShare();
+    map.on("moveend", writeState);
+    window.addEventListener("hashchange", function () {
+      if (location.hash === "#" + stateParams(true).toString()) { return; }
+      state = readState();
+      if (state.mapView) { map.setView([state.mapView.lat, state.mapView.lon], state.mapView.zoom); }
+      syncControls(); relabel(); redraw();
+    });
+  };
+  function minMax(values) {
+    var lo = Infinity, hi = -Infinity;
+    for (var i = 0; i < values.length; i++) { if (values[i] < lo) { lo = values[i]; } if (values[i] > hi) { hi = values[i]; } }
+    return [lo, hi];
+  }
+
+  var script = document.createElement("script");
+  script.src = cfg.dataBase + "markers.js";
+  document.head.appendChild(script);
+})();
