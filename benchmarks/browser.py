@@ -24,7 +24,9 @@ CHROMIUM_ARGS = [
 ]  # fmt: skip
 REGISTRY = os.environ.get("ROMAREACT_NPM_REGISTRY", "https://registry.npmjs.org")
 CACHE = Path(os.environ.get("ROMAREACT_ASSET_CACHE", Path.home() / ".cache" / "romareact-npm"))
-_CDN = re.compile(r"^https://cdn\.jsdelivr\.net/npm/(?P<name>[^@/]+)@(?P<version>[^/]+)/(?P<path>.+)$")
+_CDN = re.compile(
+    r"^https://cdn\.jsdelivr\.net/npm/(?P<name>[^@/]+)@(?P<version>[^/]+)/(?P<path>.+)$"
+)
 # A 1x1 transparent PNG for every map tile.
 _BLANK_PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"

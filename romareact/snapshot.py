@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import sqlite3
 from pathlib import Path
 
 import sqlite_utils
@@ -24,36 +23,32 @@ def _sha256(path: Path) -> str:
 def make_snapshot(public: sqlite_utils.Database, out_dir: Path) -> dict:
     """Copy the public database to out_dir as version N and write its changelog CSV.
 
-    The copy is taken under the write lock, so it and the changelog agree exactly: the
-    changelog holds every change after the previous snapshot, up to this copy.
+    VACUUM INTO copies one consistent state while crawls keep publishing; the copy's own
+    changelog then says exactly which changes it holds, so the CSV and the copy agree.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    with write_transaction(public):
-        previous = next(public.query("select * from snapshots order by version desc limit 1"), None)
-        version = previous["version"] + 1 if previous else 1
-        created_at = utcnow()
-        stem = f"romareact-public-v{version}-{created_at[:10]}"
-        copy_path = out_dir / f"{stem}.db"
-        if copy_path.exists():
-            raise FileExistsError(f"{copy_path} already exists")
-        since = previous["last_change"] or 0 if previous else 0
-        changes = list(
-            public.query(
-                "select id, at, event_id, change, title from changelog where id > ? order by id",
-                [since],
-            )
-        )
-        last_change = changes[-1]["id"] if changes else since
-        events = public["events"].count
-        target = sqlite3.connect(copy_path)
-        try:
-            public.conn.backup(target)
-        finally:
-            target.close()
-    # A copy is a single file: no WAL beside it.
+    previous = next(public.query("select * from snapshots order by version desc limit 1"), None)
+    version = previous["version"] + 1 if previous else 1
+    created_at = utcnow()
+    stem = f"romareact-public-v{version}-{created_at[:10]}"
+    copy_path = out_dir / f"{stem}.db"
+    if copy_path.exists():
+        raise FileExistsError(f"{copy_path} already exists")
+    public.execute("vacuum into ?", [str(copy_path)])
     copy = sqlite_utils.Database(copy_path)
-    copy.conn.execute("pragma journal_mode = delete")
-    copy.close()
+    try:
+        last_change = copy.execute("select coalesce(max(id), 0) from changelog").fetchone()[0]
+        events = copy["events"].count
+    finally:
+        copy.close()
+    since = (previous["last_change"] or 0) if previous else 0
+    changes = list(
+        public.query(
+            "select id, at, event_id, change, title from changelog "
+            "where id > ? and id <= ? order by id",
+            [since, last_change],
+        )
+    )
     changes_path = out_dir / f"{stem}.changes.csv"
     with open(changes_path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, ["id", "at", "event_id", "change", "title"])

@@ -173,8 +173,8 @@ def test_map_and_geojson_from_the_crawl(crawled, tmp_path):
     assert [p for p, _ in dunavtsi] == ["Видин", "Стара Загора"]
     vidin_lon, vidin_lat = dunavtsi[0][1]
     assert (round(vidin_lat, 1), round(vidin_lon, 1)) == (43.9, 22.8)
-    html = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert "Дунавци" in html and '<span class="count">24</span>' in html
+    markers = (tmp_path / "data" / "markers.js").read_text(encoding="utf-8")
+    assert "Дунавци" in markers and '"count": 24' in markers
 
 
 def test_robots_txt_is_obeyed(httpserver, tmp_path):

@@ -90,8 +90,12 @@ def test_public_events_are_searchable(datasette):
 def test_map_route_serves_the_map_and_geojson(datasette):
     page = _get(datasette, "/map")
     assert page.status_code == 200
-    assert "L.markerClusterGroup" in page.text and '<span class="count">1</span>' in page.text
-    assert "<script>alert(1)" not in page.text
+    assert "L.markerClusterGroup" in page.text
+    markers = _get(datasette, "/map/data/markers.js").text
+    assert '"count": 1' in markers
+    details = _get(datasette, "/map/data/details/0.js").text
+    assert "<script>alert(1)" not in page.text + markers + details
+    assert "\\u003cscript\\u003ealert(1)" in details
     geojson = _get(datasette, "/map/events.geojson")
     assert geojson.headers["content-type"].startswith("application/geo+json")
     assert geojson.json()["features"][0]["properties"]["place"] == "Сливен"

@@ -45,8 +45,9 @@ def test_demo_prints_the_summary(demo_dir):
 
 def test_demo_writes_the_map(demo_dir):
     data_dir, _ = demo_dir
-    html = (data_dir / "map" / "index.html").read_text(encoding="utf-8")
-    assert '<span class="count">24</span>' in html
+    assert "L.markerClusterGroup" in (data_dir / "map" / "index.html").read_text("utf-8")
+    markers = (data_dir / "map" / "data" / "markers.js").read_text(encoding="utf-8")
+    assert '"count": 24' in markers
     geojson = json.loads((data_dir / "map" / "events.geojson").read_text(encoding="utf-8"))
     assert len(geojson["features"]) == 24
 
@@ -94,7 +95,9 @@ def test_serve_answers_with_datasette_and_the_map(demo_dir):
                 time.sleep(0.3)
         assert status == 200
         status, page = _get(base + "/map")
-        assert status == 200 and '<span class="count">24</span>' in page
+        assert status == 200 and "L.markerClusterGroup" in page
+        status, markers = _get(base + "/map/data/markers.js")
+        assert status == 200 and '"count": 24' in markers
         status, body = _get(base + "/public/events.json?_shape=array&_size=max")
         assert len(json.loads(body)) == 24
         with pytest.raises(urllib.error.HTTPError) as refused:

@@ -1,13 +1,15 @@
-"""The map page and the GeoJSON: content, and hostile strings rendered inert."""
+"""The static map site: page, marker index, popup chunks, GeoJSON, feed; hostile strings inert."""
 
 import json
 import re
+from importlib import resources
 
 import pytest
 from click.testing import CliRunner
 
-from mapping.build import build_map, write_map
+from mapping.build import render_map_html, write_map
 from mapping.escape import safe_url, script_json
+from mapping.payload import CHUNK
 from romareact import db
 from romareact.cli import cli
 
@@ -22,23 +24,25 @@ HOSTILE_TITLES = [
 ]
 
 
-def _event(n, **changes):
+def public_event(n, **changes):
     event = {
         "id": f"e{n}",
         "title": f"Събитие {n}",
         "excerpt": "Кратко описание.",
         "date": "2026-11-20",
+        "year": 2026,
         "place": "Сливен",
-        "municipality": None,
+        "municipality": "Сливен",
         "province": "Сливен",
         "lat": 42.68,
         "lon": 26.32,
         "precision": "settlement",
+        "sensitive": 0,
         "category": None,
         "review_status": "unreviewed",
         "source": "Демо вестник",
         "source_url": f"https://news.example/{n}",
-        "published_at": "2026-11-20T10:00:00+00:00",
+        "published_at": f"2026-11-20T10:00:{n % 60:02d}+00:00",
     }
     event.update(changes)
     return event
@@ -48,37 +52,106 @@ def _event(n, **changes):
 def public_db(data_dir):
     public = db.open_public(data_dir / "public.db")
     public["events"].insert_all(
-        [_event(n, title=title) for n, title in enumerate(HOSTILE_TITLES)]
-        + [_event(99, source_url="javascript:alert(7)", place="Ямбол", lat=42.48, lon=26.5)]
+        [public_event(n, title=title) for n, title in enumerate(HOSTILE_TITLES)]
+        + [public_event(99, source_url="javascript:alert(7)", place="Ямбол", lat=42.48, lon=26.5)]
     )
     return data_dir / "public.db"
 
 
-def _script_blocks(html):
-    return re.findall(r"<script[^>]*>(.*?)</script>", html, flags=re.S)
+def _call_argument(script: str, function: str):
+    """The JSON argument of `function(...)` in a data file."""
+    match = re.fullmatch(rf"{function}\((?:\d+, )?(.*)\);\n", script, flags=re.S)
+    assert match, script[:200]
+    return json.loads(match.group(1))
 
 
-def test_hostile_titles_stay_inside_json_data(public_db, tmp_path):
-    result = write_map(public_db, tmp_path / "site")
-    html = result["html"].read_text(encoding="utf-8")
-    # No title can close the script element or open a new one.
-    assert "<script>alert(1)" not in html
-    assert "<img src=x" not in html
-    assert "javascript:" not in html
-    data = next(block for block in _script_blocks(html) if "var events" in block)
-    payload = json.loads(re.search(r"var events = (\[.*?\]);\n", data, flags=re.S).group(1))
-    assert [e["title"] for e in payload[: len(HOSTILE_TITLES)]] == HOSTILE_TITLES
-    assert payload[-1]["sources"] == [{"name": "Демо вестник", "url": ""}]
-    # Popups are built with text nodes, never by parsing strings as HTML.
-    assert "textContent" in data and "innerHTML" not in data
+def read_site(site):
+    markers = _call_argument((site / "data" / "markers.js").read_text("utf-8"), "romareactMarkers")
+    details = []
+    for number in range(len(list((site / "data" / "details").glob("*.js")))):
+        script = (site / "data" / "details" / f"{number}.js").read_text("utf-8")
+        details.extend(_call_argument(script, "romareactDetails"))
+    return markers, details
 
 
-def test_map_has_clusters_attribution_and_count(public_db, tmp_path):
-    html = write_map(public_db, tmp_path / "site")["html"].read_text(encoding="utf-8")
-    assert "L.markerClusterGroup" in html
+def test_hostile_titles_stay_data(public_db, tmp_path):
+    site = tmp_path / "site"
+    write_map(public_db, site)
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".js"):
+            text = path.read_text(encoding="utf-8")
+            # Nothing scraped can close a script element or open markup.
+            assert "<script>alert(1)" not in text and "<img src=x" not in text, path
+            assert "javascript:" not in text, path
+    _, details = read_site(site)
+    assert sorted(d["title"] for d in details) == sorted([*HOSTILE_TITLES, "Събитие 99"])
+    yambol = next(d for d in details if d["id"] == "e99")
+    assert yambol["sources"] == [{"name": "Демо вестник", "url": ""}]
+
+
+def test_the_page_script_never_parses_strings_as_html():
+    code = resources.files("mapping").joinpath("static/map.js").read_text(encoding="utf-8")
+    code = re.sub(r"/\*.*?\*/", "", code, flags=re.S)  # comments may name what is avoided
+    assert "innerHTML" not in code and "insertAdjacentHTML" not in code
+    assert "document.write" not in code and "eval(" not in code
+    # Leaflet would parse a string popup or tooltip as HTML: ours are always elements.
+    assert not re.search(r"bind(Popup|Tooltip)\(\s*['\"]", code)
+    assert not re.search(r"setContent\(\s*['\"]", code)
+
+
+def test_page_loads_only_leaflet_and_shows_attribution(public_db, tmp_path):
+    html = render_map_html()
+    assert "leaflet@1.9.4/dist/leaflet.js" in html
+    assert "leaflet.markercluster@1.5.3" in html and "L.markerClusterGroup" in html
+    assert "jquery" not in html.lower() and "bootstrap" not in html.lower()
     assert "OpenStreetMap" in html and "GeoNames" in html
-    assert f'<span class="count">{len(HOSTILE_TITLES) + 1}</span>' in html
-    assert "Източник / Source" in html
+    assert "rr-news-attribution" in html
+    assert '"dataBase": "data/"' in html
+    # The page is the same whatever the data: its size does not grow with events.
+    assert len(html) < 80_000
+
+
+def test_marker_index_is_columnar_and_complete(data_dir, tmp_path):
+    public = db.open_public(data_dir / "public.db")
+    public["events"].insert_all(
+        [
+            public_event(1, category="health", date="2025-03-01", year=2025),
+            public_event(2, precision="neighbourhood", neighbourhood="Надежда"),
+            public_event(3, precision="province", place="Бургас", province="Бургас"),
+            public_event(4, sensitive=1, category="housing"),
+        ]
+    )
+    result = write_map(data_dir / "public.db", tmp_path / "site")
+    markers, details = read_site(tmp_path / "site")
+    assert markers["count"] == result["events"] == 4
+    columns = markers["columns"]
+    assert all(len(values) == 4 for values in columns.values())
+    # Newest first, the same order as the detail chunks.
+    assert [d["id"] for d in details] == ["e2", "e3", "e4", "e1"]
+    precisions = [markers["precisions"][p] for p in columns["prec"]]
+    assert precisions == ["neighbourhood", "province", "settlement", "settlement"]
+    categories = [markers["categories"][c][0] if c >= 0 else None for c in columns["cat"]]
+    assert categories == [None, None, "housing", "health"]
+    assert columns["sens"] == [0, 0, 1, 0]
+    assert columns["day"][3] == 20148  # 2025-03-01 in days since 1970-01-01
+    provinces = [markers["provinces"][p] for p in columns["prov"]]
+    assert provinces == ["Сливен", "Бургас", "Сливен", "Сливен"]
+    assert next(d for d in details if d["id"] == "e4")["sensitive"] is True
+    # Bilingual category labels travel with the data.
+    assert ["health", "Здраве", "Health"] in markers["categories"]
+
+
+def test_details_come_in_chunks(data_dir, tmp_path):
+    public = db.open_public(data_dir / "public.db")
+    public["events"].insert_all(public_event(n) for n in range(CHUNK + 3))
+    write_map(data_dir / "public.db", tmp_path / "site")
+    assert sorted(p.name for p in (tmp_path / "site/data/details").iterdir()) == ["0.js", "1.js"]
+    markers, details = read_site(tmp_path / "site")
+    assert len(details) == markers["count"] == CHUNK + 3
+    # A smaller export afterwards leaves no stale chunk behind.
+    public["events"].delete_where("id != 'e1'")
+    write_map(data_dir / "public.db", tmp_path / "site")
+    assert sorted(p.name for p in (tmp_path / "site/data/details").iterdir()) == ["0.js"]
 
 
 def test_geojson_has_every_event_with_properties(public_db, tmp_path):
@@ -97,15 +170,15 @@ def test_popups_list_every_outlet_of_a_story(data_dir, tmp_path):
         {"name": "БТА", "url": "https://bta.example/1"},
         {"name": "<b>Злонамерен</b>", "url": "javascript:alert(1)"},
     ]
-    public["events"].insert(_event(1, sources=json.dumps(sources, ensure_ascii=False)))
+    public["events"].insert(public_event(1, sources=json.dumps(sources, ensure_ascii=False)))
     result = write_map(data_dir / "public.db", tmp_path / "site")
-    html = result["html"].read_text(encoding="utf-8")
-    assert "https://bta.example/1" in html and "javascript:" not in html
-    feature = json.loads(result["geojson"].read_text(encoding="utf-8"))["features"][0]
-    assert feature["properties"]["sources"] == [
+    _, details = read_site(tmp_path / "site")
+    assert details[0]["sources"] == [
         {"name": "БТА", "url": "https://bta.example/1"},
         {"name": "<b>Злонамерен</b>", "url": ""},
     ]
+    feature = json.loads(result["geojson"].read_text(encoding="utf-8"))["features"][0]
+    assert feature["properties"]["sources"] == details[0]["sources"]
 
 
 def test_map_command_writes_the_static_site(public_db, tmp_path):
@@ -114,13 +187,16 @@ def test_map_command_writes_the_static_site(public_db, tmp_path):
         cli, ["map", "--out", str(out), "--data-dir", str(public_db.parent)]
     )
     assert result.exit_code == 0, result.output
-    assert (out / "index.html").exists() and (out / "events.geojson").exists()
+    for name in ("index.html", "events.geojson", "feed.atom", "data/markers.js"):
+        assert (out / name).exists(), name
     assert f"{len(HOSTILE_TITLES) + 1} events" in result.output
 
 
-def test_empty_map_renders():
-    html = build_map([]).get_root().render()
-    assert "var events = [];" in html
+def test_empty_map_writes_an_empty_index(data_dir, tmp_path):
+    db.open_public(data_dir / "public.db")
+    result = write_map(data_dir / "public.db", tmp_path / "site")
+    markers, details = read_site(tmp_path / "site")
+    assert result["events"] == markers["count"] == 0 and details == []
 
 
 @pytest.mark.parametrize(
