@@ -51,6 +51,9 @@ _STYLE = """
     max-height: calc(100% - 40px); overflow: auto; background: #fff; padding: 8px 10px;
     border-radius: 4px; font: 13px/1.35 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3);}
   .rr-head {display: flex; justify-content: space-between; align-items: center; gap: 6px;}
+  .rr-head strong {flex: 1;}
+  .rr-panel.rr-collapsed > :not(.rr-head):not(.rr-count) {display: none;}
+  @media (max-width: 700px) {.rr-panel {width: calc(100% - 80px);}}
   .rr-count {margin: 4px 0 6px; color: #333; font-weight: bold;}
   .rr-label {display: block; margin-top: 8px; font-weight: bold;}
   .rr-search, .rr-prov, .rr-link, .rr-embed-code {width: 100%; box-sizing: border-box;}

@@ -39,7 +39,8 @@
       withoutMunicipality: "{n} събития без известна община не са включени",
       dataset: "Данни", feed: "Абонамент (Atom)", geojson: "GeoJSON (този изглед)",
       csv: "CSV (този изглед)", openFull: "Отвори цялата карта",
-      attribution: "Новини: източниците при всяко събитие"
+      attribution: "Новини: източниците при всяко събитие",
+      showFilters: "Филтри ▾", hideFilters: "Скрий ▴"
     },
     en: {
       title: "Roma-related events",
@@ -69,13 +70,15 @@
       withoutMunicipality: "{n} events without a known municipality are not included",
       dataset: "Dataset", feed: "Subscribe (Atom)", geojson: "GeoJSON (this view)",
       csv: "CSV (this view)", openFull: "Open the full map",
-      attribution: "News: the sources linked in each event"
+      attribution: "News: the sources linked in each event",
+      showFilters: "Filters ▾", hideFilters: "Hide ▴"
     }
   };
   var COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#c2185b", "#1f78b4",
                  "#66a61e", "#e6ab02", "#a6761d"];
   var NO_CATEGORY_COLOUR = "#666666";
   var AREA_RADIUS_M = {municipality: 9000, province: 32000};
+  var BULGARIA_BOUNDS = [[41.23, 22.35], [44.22, 28.61]];
 
   var data = null;
   var markers = [];          // one per point event (null for area-precision events)
@@ -225,6 +228,20 @@
       counts[key] = (counts[key] || 0) + 1;
     });
     var rows = data.areas.filter(function (a) { return a.level === state.level && counts[a.key]; });
+    // An area the areas table does not know sits at the mean of its events.
+    var placed = {};
+    rows.forEach(function (a) { placed[a.key] = true; });
+    var sums = {};
+    visible.forEach(function (i) {
+      var key = state.level === "province" ? data.provinces[col.prov[i]] : data.municipalities[col.mun[i]];
+      if (!key || placed[key]) { return; }
+      var sum = sums[key] = sums[key] || {lat: 0, lon: 0, n: 0};
+      sum.lat += col.lat[i]; sum.lon += col.lon[i]; sum.n += 1;
+    });
+    Object.keys(sums).forEach(function (key) {
+      rows.push({key: key, name: key.split("|").pop(), lat: sums[key].lat / sums[key].n,
+                 lon: sums[key].lon / sums[key].n, population: null});
+    });
     var values = rows.map(function (a) {
       if (!state.per) { return counts[a.key]; }
       return a.population ? counts[a.key] * 100000 / a.population : null;
@@ -360,6 +377,11 @@
       state.lang = state.lang === "bg" ? "en" : "bg";
       relabel(); redraw(); writeState();
     });
+    ui.toggle = el("button", "", "rr-toggle", head);
+    ui.toggle.type = "button";
+    ui.toggle.id = "rr-toggle";
+    ui.toggle.setAttribute("aria-expanded", "true");
+    ui.toggle.addEventListener("click", function () { collapsePanel(!panel.classList.contains("rr-collapsed")); });
     ui.count = el("div", "", "rr-count", panel);
     ui.count.id = "rr-count";
 
@@ -378,7 +400,7 @@
       var row = el("label", null, "rr-cat", ui.cats);
       var box = el("input", null, null, row);
       box.type = "checkbox";
-      box.value = c[0];
+      box.setAttribute("value", c[0]);
       box.addEventListener("change", function () {
         state.cat = Array.prototype.filter.call(ui.cats.querySelectorAll("input:checked"),
           function () { return true; }).map(function (b) { return b.value; });
@@ -483,6 +505,12 @@
     ui.embedBar = document.getElementById("rr-embed-bar");
   }
 
+  function collapsePanel(collapsed) {
+    ui.panel.classList.toggle("rr-collapsed", collapsed);
+    ui.toggle.setAttribute("aria-expanded", String(!collapsed));
+    ui.toggle.textContent = collapsed ? t("showFilters") : t("hideFilters");
+  }
+
   function relabel() {
     document.documentElement.lang = state.lang;
     Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (node) {
@@ -493,6 +521,7 @@
     });
     ui.prov.options[0].textContent = t("allProvinces");
     ui.lang.textContent = state.lang === "bg" ? "EN" : "БГ";
+    collapsePanel(ui.panel.classList.contains("rr-collapsed"));
     ui.search.placeholder = t("searchPlaceholder");
     showTimeLabels();
     var attribution = document.getElementById("rr-news-attribution");
@@ -596,13 +625,20 @@
     data.maxDay = days.length ? minMax(days)[1] : today;
     state = readState();
     buildPanel();
+    // Small screens start with the map, the filters one tap away.
+    if (window.innerWidth < 700) { ui.panel.classList.add("rr-collapsed"); }
     buildMarkers();
     cluster.options.chunkProgress = function (processed, total) {
       if (processed >= total) { markReady(); }
     };
+    syncControls();
     if (state.mapView) { map.setView([state.mapView.lat, state.mapView.lon], state.mapView.zoom); }
     else if (state.prov) { zoomToProvince(state.prov); }
-    syncControls();
+    else {
+      // All of Bulgaria, beside the panel rather than under it.
+      var panelWidth = ui.panel.offsetWidth ? ui.panel.offsetWidth + 20 : 0;
+      map.fitBounds(BULGARIA_BOUNDS, {paddingBottomRight: [panelWidth, 0]});
+    }
     relabel();
     redraw();
     updateShare();

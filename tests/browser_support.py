@@ -72,6 +72,20 @@ def chromium_available() -> bool:
     return Path(CHROMIUM).exists()
 
 
+def skip_or_fail(reason: str) -> None:
+    """Skip on a developer's machine; fail in CI (ROMAREACT_REQUIRE_BROWSER=1)."""
+    import pytest
+
+    if os.environ.get("ROMAREACT_REQUIRE_BROWSER"):
+        pytest.fail(reason)
+    pytest.skip(reason, allow_module_level=True)
+
+
+def require_browser() -> None:
+    if not chromium_available():
+        skip_or_fail(f"needs Debian's chromium at {CHROMIUM} (.ci/run installs it)")
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 

@@ -1,0 +1,244 @@
+"""The map in a real browser (Debian's chromium via Playwright): filters, counts, popups,
+shared URLs, embed mode, language, proportional symbols; served statically and by Datasette."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from datetime import date
+
+import pytest
+from browser_support import AssetsUnavailable, launch, npm_package, require_browser, skip_or_fail
+from browser_support import route_offline as offline
+from test_map import public_event
+
+from mapping.build import write_map
+from romareact import db
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a test extra")
+require_browser()
+
+HOSTILE = '<img src=x onerror="window.hacked=1">Ромски медиатори в Добрич'
+PROVINCES = [("Сливен", 42.68, 26.32), ("Ямбол", 42.48, 26.5), ("Бургас", 42.5, 27.47)]
+CATEGORIES = ["education", "health", "housing", None]
+
+
+def _events():
+    events = []
+    for n in range(40):
+        province, lat, lon = PROVINCES[n % 3]
+        year, month = (2025, 1 + n % 12) if n < 20 else (2026, 1 + n % 11)
+        events.append(
+            public_event(
+                n,
+                category=CATEGORIES[n % 4],
+                date=f"{year}-{month:02d}-15",
+                year=year,
+                place=province,
+                province=province,
+                lat=lat + (n % 5) * 0.01,
+                lon=lon + (n % 7) * 0.01,
+            )
+        )
+    # Alone in the north-east, so it is a single marker at the first zoom.
+    events.append(
+        public_event(100, title=HOSTILE, category="education", date="2026-06-01", year=2026,
+                     place="Добрич", province="Добрич", municipality="Добрич",
+                     lat=43.57, lon=27.83)
+    )  # fmt: skip
+    # Only the province is known: drawn as an area, not a point.
+    events.append(
+        public_event(101, category="education", date="2026-07-01", year=2026, place="Видин",
+                     province="Видин", precision="province", lat=43.99, lon=22.87)
+    )  # fmt: skip
+    return events
+
+
+def _expected(events, category=None, since=None):
+    return [
+        e
+        for e in events
+        if (category is None or e["category"] == category) and (since is None or e["date"] >= since)
+    ]
+
+
+@pytest.fixture(scope="module")
+def assets():
+    try:
+        npm_package("leaflet", "1.9.4")
+        npm_package("leaflet.markercluster", "1.5.3")
+    except AssetsUnavailable as error:
+        skip_or_fail(f"Leaflet packages unavailable: {error}")
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("data")
+    public = db.open_public(data_dir / "public.db")
+    public["events"].insert_all(_events())
+    public.close()
+    out = tmp_path_factory.mktemp("site")
+    write_map(data_dir / "public.db", out)
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield {"url": f"http://127.0.0.1:{server.server_port}/index.html", "data_dir": data_dir}
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser(assets):
+    with sync_api.sync_playwright() as playwright:
+        browser = launch(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    refused = offline(context)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    assert errors == []
+    assert refused == [], "the page asked the internet for something unexpected"
+    assert page.evaluate("window.hacked") is None
+    context.close()
+
+
+def _open(page, url):
+    page.goto(url)
+    page.wait_for_selector("html[data-ready='1']", timeout=20_000)
+
+
+def _visible(page) -> int:
+    return int(page.get_attribute("#rr-count", "data-visible"))
+
+
+def _points_in_cluster(page) -> int:
+    return page.evaluate("window[ROMAREACT_CONFIG.cluster].getLayers().length")
+
+
+def _set_from(page, iso):
+    day = (date.fromisoformat(iso) - date(1970, 1, 1)).days
+    page.evaluate(
+        """day => { const input = document.getElementById('rr-from');
+                    input.value = String(day);
+                    input.dispatchEvent(new Event('input', {bubbles: true})); }""",
+        day,
+    )
+
+
+def test_filter_count_popup_and_shared_url(page, site):
+    events = _events()
+    _open(page, site["url"])
+    assert _visible(page) == len(events)
+    assert _points_in_cluster(page) == len(events) - 1  # the province-level one is an area
+    assert page.locator("path.rr-area").count() == 1
+
+    page.check(".rr-cats input[value='education']")
+    expected = _expected(events, "education")
+    page.wait_for_function(
+        f"document.getElementById('rr-count').dataset.visible == '{len(expected)}'"
+    )
+    _set_from(page, "2026-01-01")
+    expected = _expected(events, "education", "2026-01-01")
+    page.wait_for_function(
+        f"document.getElementById('rr-count').dataset.visible == '{len(expected)}'"
+    )
+    assert _visible(page) == len(expected)
+    points = [e for e in expected if e["precision"] != "province"]
+    assert _points_in_cluster(page) == len(points)
+    assert "Показани" in page.text_content("#rr-count")
+
+    # The lone marker in Добрич: its popup shows the hostile title as text.
+    page.locator(".leaflet-marker-icon.rr-point").first.click()
+    popup = page.locator(".leaflet-popup-content .romareact-popup")
+    popup.wait_for(timeout=10_000)
+    assert popup.locator(".rr-title").text_content() == HOSTILE
+    assert popup.locator("img").count() == 0
+    assert popup.locator("a").get_attribute("href") == "https://news.example/100"
+    assert "Образование" in popup.text_content()
+
+    shared = page.input_value("#rr-link")
+    assert "cat=education" in shared and "from=2026-01-01" in shared
+    page.goto("about:blank")
+    _open(page, shared)
+    assert _visible(page) == len(expected)
+    assert page.is_checked(".rr-cats input[value='education']")
+    assert page.is_checked(".rr-cats input[value='health']") is False
+    assert page.text_content(".rr-time-label").endswith("2026-01-01")
+
+
+def test_language_switch_embed_and_symbols(page, site):
+    events = _events()
+    _open(page, site["url"] + "#prov=Сливен")
+    in_sliven = [e for e in events if e["province"] == "Сливен"]
+    assert _visible(page) == len(in_sliven)
+    page.click("#rr-lang")
+    assert page.text_content("#rr-count").startswith("Showing")
+    assert "lang=en" in page.input_value("#rr-link")
+    embed_code = page.input_value("#rr-embed-code")
+    assert embed_code.startswith("<iframe src=") and "embed=1" in embed_code
+
+    page.select_option("#rr-prov", "")
+    page.click("#rr-view-areas")
+    page.wait_for_selector("path.rr-symbol")
+    provinces = {e["province"] for e in events}
+    assert page.locator("path.rr-symbol").count() == len(provinces)
+    assert page.locator(".leaflet-marker-icon").count() == 0
+
+    embedded = site["url"] + "#embed=1&cat=health"
+    page.goto("about:blank")
+    _open(page, embedded)
+    assert page.is_hidden("#rr-panel") and page.is_visible("#rr-embed-bar a")
+    assert _visible(page) == len(_expected(events, "health"))
+    assert "OpenStreetMap" in page.text_content(".leaflet-control-attribution")
+    assert "GeoNames" in page.text_content(".leaflet-control-attribution")
+
+
+def test_datasette_serves_the_same_map(page, site, tmp_path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = open(tmp_path / "serve.log", "w+b")  # noqa: SIM115 - closed in the finally below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "romareact", "serve", "--data-dir", str(site["data_dir"]),
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=log,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/map", timeout=5):
+                    break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "serve.log").read_text()
+                assert time.monotonic() < deadline
+                time.sleep(0.3)
+        _open(page, f"http://127.0.0.1:{port}/map#cat=housing")
+        assert _visible(page) == len(_expected(_events(), "housing"))
+        links = page.locator(".rr-links a")
+        hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+        assert "/map/events.geojson?category=housing" in hrefs
+        assert "/public/events?category__exact=housing" in hrefs
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
