@@ -183,16 +183,25 @@ class StorePipeline:
 
     def _write(self, row: dict, mentions: list[dict]) -> None:
         key = row["id"]
-        previous = self.db.execute("select status from items where id = ?", [key]).fetchone()
+        previous = self.db.execute(
+            "select status, cluster_locked from items where id = ?", [key]
+        ).fetchone()
         if previous and previous[0] in ("approved", "rejected"):
             row["status"] = previous[0]  # an editor's decision outlives a re-crawl
         self.db["items"].upsert(row, pk="id")
         cluster = assign_cluster(self.db, key, row["full_text"])
-        self.db["items"].update(key, {"cluster_id": cluster})
-        if cluster not in (None, key):
-            self.stats.inc_value("romareact/clustered")
-        self.db["mentions"].delete_where("item_id = ?", [key])
+        if not (previous and previous[1]):  # an editor's merge or split stays
+            self.db["items"].update(key, {"cluster_id": cluster})
+            if cluster not in (None, key):
+                self.stats.inc_value("romareact/clustered")
+        # An editor's place (start < 0) outlives a re-crawl and stays the primary one.
+        self.db["mentions"].delete_where("item_id = ? and start >= 0", [key])
+        chosen = self.db.execute(
+            "select 1 from mentions where item_id = ? and start < 0 and is_primary", [key]
+        ).fetchone()
         if mentions:
+            if chosen:
+                mentions = [{**m, "is_primary": 0} for m in mentions]
             self.db["mentions"].insert_all(mentions)
 
     def process_item(self, item):

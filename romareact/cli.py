@@ -469,6 +469,101 @@ def _merge_into_gazetteer(data_dir, places, source: str) -> None:
 
 
 @cli.group()
+def users():
+    """Editor and administrator accounts (stored hashed in the newsroom database)."""
+
+
+@users.command("add")
+@data_dir_option
+@click.argument("username")
+@click.option("--role", type=click.Choice(["editor", "admin"]), default="editor", show_default=True)
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input (scripts)."
+)
+def users_add(data_dir, username, role, password_stdin):
+    """Create an account; asks for its password (at least 10 characters).
+
+    Example: romareact users add maria --role admin
+    """
+    from romareact.users import UserError, add_user
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\n")
+    else:
+        password = click.prompt("Парола / Password", hide_input=True, confirmation_prompt=True)
+    workspace = _workspace(data_dir)
+    try:
+        add_user(workspace.newsroom, username, password, role, actor="cli")
+    except UserError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{username.strip().lower()} added as {role}; sign in at /-/login")
+
+
+@users.command("list")
+@data_dir_option
+def users_list(data_dir):
+    """List accounts with their role and whether they are active."""
+    workspace = _workspace(data_dir)
+    for row in workspace.newsroom.query("select * from users order by username"):
+        state = "active" if row["active"] else "disabled"
+        click.echo(f"{row['username']:20} {row['role']:7} {state:9} since {row['created_at'][:10]}")
+
+
+@users.command("set")
+@data_dir_option
+@click.argument("username")
+@click.option("--role", type=click.Choice(["editor", "admin"]))
+@click.option("--disable/--enable", "disabled", default=None, help="Stop or allow signing in.")
+@click.option("--password", "new_password", is_flag=True, help="Ask for a new password.")
+def users_set(data_dir, username, role, disabled, new_password):
+    """Change an account's role, password, or whether it may sign in.
+
+    Example: romareact users set maria --disable
+    """
+    from romareact.users import UserError, set_user
+
+    password = None
+    if new_password:
+        password = click.prompt("Парола / Password", hide_input=True, confirmation_prompt=True)
+    workspace = _workspace(data_dir)
+    try:
+        set_user(workspace.newsroom, username, "cli", role=role,
+                 active=None if disabled is None else not disabled, password=password)  # fmt: skip
+    except UserError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"{username} updated")
+
+
+@cli.command("config")
+@data_dir_option
+@click.argument("setting", type=click.Choice(["publish-unreviewed"]))
+@click.argument("value", type=click.Choice(["on", "off"]), required=False)
+def config_command(data_dir, setting, value):
+    """Show or change a workspace setting.
+
+    publish-unreviewed: whether events the crawler judged Roma-related reach the public map
+    before an editor approves them (marked "unreviewed"). Off by default; the demo turns it on.
+
+    Example: romareact config publish-unreviewed off
+    """
+    from romareact.publish import (
+        export_public,
+        publishes_unreviewed,
+        refresh_events,
+        set_publish_unreviewed,
+    )
+
+    workspace = _workspace(data_dir)
+    if value is not None:
+        set_publish_unreviewed(workspace.newsroom, value == "on", actor="cli")
+        refresh_events(workspace.newsroom)
+        count = export_public(workspace.newsroom, workspace.public)
+        click.echo(f"{count} events published")
+    state = "on" if publishes_unreviewed(workspace.newsroom) else "off"
+    click.echo(f"publish-unreviewed: {state}")
+
+
+@cli.group()
 def places():
     """Look up places and correct how a name is placed."""
 
@@ -592,8 +687,12 @@ def demo(data_dir, no_serve, port):
     from mapping.build import write_map
     from romareact.demo_site import base_url, demo_sources, serve_demo_site
     from romareact.paths import public_path
+    from romareact.publish import publishes_unreviewed, set_publish_unreviewed
 
     workspace = _workspace(data_dir)
+    # The demo has no editors yet: it shows what the crawler found, marked "unreviewed".
+    if not publishes_unreviewed(workspace.newsroom):
+        set_publish_unreviewed(workspace.newsroom, True, actor="demo")
     site = serve_demo_site()
     base = base_url(site)
     click.echo(f"demo news site running at {base}/")

@@ -308,6 +308,53 @@ def _newsroom_6_event_curation(db: sqlite_utils.Database) -> None:
         db["events"].add_column("category_origin", str)
 
 
+def _newsroom_7_curation(db: sqlite_utils.Database) -> None:
+    db["users"].create(
+        {
+            "username": str,
+            "password_hash": str,
+            "role": str,
+            "active": int,
+            "session_version": str,
+            "created_at": str,
+        },
+        pk="username",
+        not_null={"password_hash", "role"},
+        if_not_exists=True,
+    )
+    db["login_failures"].create(
+        {"id": int, "username": str, "address": str, "at": str}, pk="id", if_not_exists=True
+    )
+    db["login_failures"].create_index(["at"], if_not_exists=True)
+    db["settings"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    # Who sent a community report: for editors only, never published.
+    db["submissions"].create(
+        {
+            "item_id": str,
+            "contact": str,
+            "address_hash": str,
+            "language": str,
+            "created_at": str,
+        },
+        pk="item_id",
+        foreign_keys=[("item_id", "items", "id")],
+        if_not_exists=True,
+    )
+    db["submissions"].create_index(["address_hash", "created_at"], if_not_exists=True)
+    item_columns = db["items"].columns_dict
+    if "reject_reason" not in item_columns:
+        db["items"].add_column("reject_reason", str)
+    # An editor merged or split this story: the crawler's clustering leaves it alone.
+    if "cluster_locked" not in item_columns:
+        db["items"].add_column("cluster_locked", int, not_null_default=0)
+    event_columns = db["events"].columns_dict
+    for name in ("public_title", "public_excerpt", "tags", "edited_by"):
+        if name not in event_columns:
+            db["events"].add_column(name, str)
+    if "unpublished" not in event_columns:
+        db["events"].add_column("unpublished", int, not_null_default=0)
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 NEWSROOM_MIGRATIONS: list[Migration] = [
@@ -317,6 +364,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (4, "source health and its report view", _newsroom_4_source_health),
     (5, "raw and flagged dates; story clusters", _newsroom_5_dates_and_clusters),
     (6, "events.sensitive, events.category_origin", _newsroom_6_event_curation),
+    (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
 ]
 
 
@@ -328,6 +376,12 @@ def _public_2_neighbourhood(db: sqlite_utils.Database) -> None:
 def _public_3_sources(db: sqlite_utils.Database) -> None:
     if "sources" not in db["events"].columns_dict:
         db["events"].add_column("sources", str)
+
+
+def _public_5_tags(db: sqlite_utils.Database) -> None:
+    if "tags" not in db["events"].columns_dict:
+        db["events"].add_column("tags", str)
+    db["events"].create_index(["source"], if_not_exists=True)
 
 
 def _public_4_open_dataset(db: sqlite_utils.Database) -> None:
@@ -395,6 +449,7 @@ PUBLIC_MIGRATIONS: list[Migration] = [
     (2, "events.neighbourhood", _public_2_neighbourhood),
     (3, "events.sources: every outlet that told the story", _public_3_sources),
     (4, "open dataset: year, sensitive, areas, changelog, snapshots", _public_4_open_dataset),
+    (5, "events.tags", _public_5_tags),
 ]
 
 

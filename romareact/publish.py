@@ -1,9 +1,11 @@
 """From curated newsroom to public dataset: events, then the public database.
 
-Until editors can review (the curation plugin), every Roma-related item with a placed primary
-settlement becomes an event marked "unreviewed"; an editor's rejection removes it. The public
-database holds only what may be published: a sensitive event's neighbourhood point never
-leaves the newsroom.
+An event is one story (a cluster of items from several outlets) with a placed primary
+settlement. It is published when an editor approved one of its items — or, where the
+workspace publishes unreviewed events (`romareact config publish-unreviewed on`, the demo
+does), when the crawler judged it Roma-related, marked "unreviewed". Community submissions
+always wait for an editor. The public database holds only what may be published: no
+unpublished event, no sensitive event's exact point, no submitter's details.
 """
 
 from __future__ import annotations
@@ -15,21 +17,48 @@ from romareact.db import audit, utcnow, write_transaction
 from romareact.sanitize import plain_text
 
 EXCERPT_CHARS = 300
-# One event per story: the earliest eligible item of each cluster speaks for it.
-_ELIGIBLE_ITEMS = """
+COMMUNITY_SOURCE = "community"
+PUBLISH_UNREVIEWED = "publish_unreviewed"
+# One event per story: its earliest approved item speaks for it, else its earliest item.
+_ELIGIBLE_ITEMS = (
+    """
 select * from (
   select coalesce(items.cluster_id, items.id) as story, items.id as item_id, items.title,
          items.summary, items.full_text, items.published, items.fetched, items.status,
-         mentions.place_id,
+         items.source_id, mentions.place_id,
+         max(items.status = 'approved') over (
+           partition by coalesce(items.cluster_id, items.id)) as approved,
          row_number() over (
            partition by coalesce(items.cluster_id, items.id)
-           order by coalesce(items.published, items.fetched), items.id
+           order by items.status = 'approved' desc,
+                    coalesce(items.published, items.fetched), items.id
          ) as rank
   from items
   join mentions on mentions.item_id = items.id and mentions.is_primary = 1
-  where items.roma_related = 1 and items.status in ('new', 'approved')
+  where items.status = 'approved'
+     or (:unreviewed and items.status = 'new' and items.roma_related = 1
+         and items.source_id is not '"""
+    + COMMUNITY_SOURCE
+    + """')
 ) where rank = 1
 """
+)
+
+
+def publishes_unreviewed(newsroom: sqlite_utils.Database) -> bool:
+    row = newsroom.execute(
+        "select value from settings where key = ?", [PUBLISH_UNREVIEWED]
+    ).fetchone()
+    return bool(row and row[0] == "on")
+
+
+def set_publish_unreviewed(newsroom: sqlite_utils.Database, on: bool, actor: str) -> None:
+    with write_transaction(newsroom):
+        before = publishes_unreviewed(newsroom)
+        newsroom["settings"].upsert({"key": PUBLISH_UNREVIEWED, "value": "on" if on else "off"},
+                                    pk="key")  # fmt: skip
+        audit(newsroom, "settings.changed", "settings", PUBLISH_UNREVIEWED,
+              {"value": before}, {"value": on}, actor=actor)  # fmt: skip
 
 
 def _excerpt(title: str | None, summary: str | None, full_text: str | None) -> str | None:
@@ -48,7 +77,8 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
         existing = {row["id"]: row for row in newsroom["events"].rows}
         now = utcnow()
         changed = 0
-        for item in list(newsroom.query(_ELIGIBLE_ITEMS)):
+        unreviewed = int(publishes_unreviewed(newsroom))
+        for item in list(newsroom.query(_ELIGIBLE_ITEMS, {"unreviewed": unreviewed})):
             before = existing.pop(item["story"], None)
             if before is not None and before["category_origin"] == "editor":
                 category, origin = before["category"], "editor"
@@ -60,13 +90,22 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
                 "id": item["story"],
                 "item_id": item["item_id"],
                 "title": item["title"],
-                "excerpt": _excerpt(item["title"], item["summary"], item["full_text"]),
+                # A community report's text may name people: the editor writes its excerpt.
+                "excerpt": None
+                if item["source_id"] == COMMUNITY_SOURCE
+                else _excerpt(item["title"], item["summary"], item["full_text"]),
                 "date": (item["published"] or item["fetched"])[:10],
                 "place_id": item["place_id"],
                 "category": category,
                 "category_origin": origin,
                 "sensitive": before["sensitive"] if before else 0,
-                "review_status": "approved" if item["status"] == "approved" else "unreviewed",
+                # Editors' decisions on the event outlive every refresh.
+                **{
+                    key: before[key] if before else None
+                    for key in ("public_title", "public_excerpt", "tags", "edited_by")
+                },
+                "unpublished": before["unpublished"] if before else 0,
+                "review_status": "approved" if item["approved"] else "unreviewed",
                 "created_at": before["created_at"] if before else now,
                 "updated_at": now,
             }
@@ -85,18 +124,20 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
 
 
 _PUBLIC_ROWS = """
-select events.id, events.title, events.excerpt, events.date,
+select events.id, coalesce(events.public_title, events.title) as title,
+       coalesce(events.public_excerpt, events.excerpt) as excerpt, events.date,
        cast(substr(events.date, 1, 4) as integer) as year,
        coalesce(settlement.name, places.name) as place,
        case when places.kind = 'neighbourhood' and not events.sensitive
-            then places.name end as neighbourhood,
+            then places.name end as neighbourhood, events.tags,
        places.municipality, places.province,
        -- A sensitive event is shown at its settlement's centre, never at the quarter.
        case when events.sensitive and settlement.id is not null
             then settlement.lat else places.lat end as lat,
        case when events.sensitive and settlement.id is not null
             then settlement.lon else places.lon end as lon,
-       case when events.sensitive and places.kind = 'neighbourhood' then 'settlement'
+       case when events.sensitive and places.kind in ('neighbourhood', 'pin') then 'settlement'
+            when places.kind = 'pin' then 'point'
             else places.kind end as precision,
        events.sensitive, events.category, events.review_status, sources.name as source,
        items.url as source_url, events.updated_at as published_at,
@@ -109,6 +150,7 @@ join places on places.id = events.place_id
 left join places as settlement on settlement.id = places.parent_id
 join items on items.id = events.item_id
 left join sources on sources.id = items.source_id
+where not events.unpublished
 """
 
 # Provinces and municipalities with the centre of their settlements and the population
@@ -129,8 +171,10 @@ _PLACE_ROWS = """
 select id, name, municipality, province, lat, lon, population
 from places where kind = 'settlement' order by id
 """
-_CHANGE_FIELDS = ("title", "excerpt", "date", "place", "neighbourhood", "lat", "lon",
-                  "precision", "category", "review_status", "sources", "sensitive")  # fmt: skip
+_CHANGE_FIELDS = (
+    "title", "excerpt", "date", "place", "neighbourhood", "lat", "lon", "precision",
+    "category", "review_status", "sources", "sensitive", "tags",
+)  # fmt: skip
 
 
 def _area_rows(newsroom: sqlite_utils.Database) -> list[dict]:

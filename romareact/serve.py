@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 
 from datasette.app import Datasette
@@ -16,10 +17,17 @@ SETTINGS = {
     "max_returned_rows": 1000,
     "allow_csv_stream": False,
     "default_page_size": 50,
+    # Suggestions cost a query per column on every table page; the facets are chosen.
+    "suggest_facets": False,
 }
 
 
+SECRET_ENV = "ROMAREACT_SECRET"
+
+
 def make_datasette(data_dir: Path) -> Datasette:
+    """Datasette over both databases. Sessions survive a restart when ROMAREACT_SECRET is set
+    (otherwise each start signs with a new random secret, and editors sign in again)."""
     config = shipped_datasette_config()
     metadata = json.loads((config / "metadata.json").read_text(encoding="utf-8"))
     return Datasette(
@@ -28,6 +36,7 @@ def make_datasette(data_dir: Path) -> Datasette:
         template_dir=str(config / "templates"),
         plugins_dir=str(config / "plugins"),
         settings=SETTINGS,
+        secret=os.environ.get(SECRET_ENV) or None,
     )
 
 

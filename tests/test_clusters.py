@@ -7,7 +7,7 @@ from scrapy.utils.test import get_crawler
 from crawlers.items import ArticleItem
 from crawlers.pipelines import GeocodePipeline, NormalisePipeline, RelevancePipeline, StorePipeline
 from romareact.clusters import similarity, sketch
-from romareact.publish import export_public, refresh_events
+from romareact.publish import export_public, refresh_events, set_publish_unreviewed
 from romareact.workspace import open_workspace
 
 WIRE = (
@@ -36,6 +36,7 @@ def test_rewrites_are_similar_and_other_stories_are_not():
 
 def test_one_story_from_two_outlets_is_one_event_with_both_sources(tmp_path):
     workspace = open_workspace(tmp_path)
+    set_publish_unreviewed(workspace.newsroom, True, actor="test")
     for source in ("bta", "bnr", "sliven"):
         workspace.newsroom["sources"].insert(
             {"id": source, "name": source.upper(), "kind": "feed", "url": f"https://{source}/"}

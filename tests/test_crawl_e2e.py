@@ -46,6 +46,8 @@ url = "http://127.0.0.1:9/rss"
     sources = data_dir / "sources.toml"
     sources.write_text(demo_sources(base) + broken, encoding="utf-8")
     crawl = ("crawl", "--data-dir", str(data_dir), "--sources", str(sources), *FAST)
+    # No editor here: what the crawler judged relevant is published, marked unreviewed.
+    romareact("config", "publish-unreviewed", "on", "--data-dir", str(data_dir))
     first = romareact(*crawl)
     # Everything again, known articles refetched: upserts must not duplicate anything.
     second = romareact(*crawl, "--all", "-s", "ROMAREACT_REFETCH_KNOWN=1")

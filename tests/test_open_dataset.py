@@ -16,7 +16,7 @@ from mapping.feed import atom_feed
 from mapping.geojson import EventFilter, load_events
 from romareact.cli import cli
 from romareact.db import utcnow
-from romareact.publish import export_public, refresh_events
+from romareact.publish import export_public, refresh_events, set_publish_unreviewed
 from romareact.serve import make_datasette
 from romareact.snapshot import make_snapshot
 from romareact.workspace import open_workspace
@@ -67,6 +67,8 @@ def publish(workspace):
 @pytest.fixture
 def workspace(data_dir):
     workspace = open_workspace(data_dir)
+    # These tests are about publishing, not review: publish what the crawler found.
+    set_publish_unreviewed(workspace.newsroom, True, actor="test")
     yield workspace
     workspace.close()
 

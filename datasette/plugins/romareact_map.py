@@ -13,6 +13,7 @@ and a `.geojson` export for any filtered view of a table with lat/lon columns.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 
@@ -32,11 +33,13 @@ from mapping.payload import (
     markers_payload,
     markers_script,
 )
+from romareact.response_cache import PublicResponseCache
 
 _JS = "application/javascript; charset=utf-8"
 _GEOJSON = "application/geo+json; charset=utf-8"
 # Per public database: (version, marker script, event ids in marker order).
 _cache: dict[str, tuple[tuple, str, list[str]]] = {}
+_locks: dict[tuple, asyncio.Lock] = {}
 _VERSION_SQL = """
 select (select max(id) from changelog), (select count(*) from events),
        (select count(*) from areas), (select max(published_at) from events)
@@ -54,7 +57,16 @@ async def _markers(datasette) -> tuple[str, list[str]]:
     cached = _cache.get(db.path)
     if cached and cached[0] == version:
         return cached[1], cached[2]
+    # One build at a time: twenty readers arriving together wait for one build, not twenty.
+    lock = _locks.setdefault((id(datasette), asyncio.get_running_loop()), asyncio.Lock())
+    async with lock:
+        cached = _cache.get(db.path)
+        if cached and cached[0] == version:
+            return cached[1], cached[2]
+        return await _build_markers(db, version)
 
+
+async def _build_markers(db, version) -> tuple[str, list[str]]:
     def build(conn):
         wrapped = sqlite_utils.Database(conn)
         events = load_map_events(wrapped)
@@ -138,6 +150,15 @@ async def cite(datasette, request):
 
 
 @hookimpl
+def startup(datasette):
+    async def warm():
+        # The first visitor of a large dataset should not wait for the marker index.
+        await _markers(datasette)
+
+    return warm
+
+
+@hookimpl
 def register_routes():
     return [
         (r"^/map/?$", map_page),
@@ -172,6 +193,15 @@ def _render_geojson(rows, columns):
         )
     body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
     return Response(body, content_type=_GEOJSON)
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    def wrap(app):
+        public = datasette.get_database("public")
+        return PublicResponseCache(app, public.path, cookie_names=("rr_session", "ds_actor"))
+
+    return wrap
 
 
 @hookimpl

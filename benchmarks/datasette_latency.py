@@ -1,0 +1,174 @@
+"""Benchmark: public Datasette latency at 100,000 events with 20 concurrent clients.
+
+    python -m benchmarks.datasette_latency [--events 100000] [--clients 20] [--requests 400]
+
+Fills a public database with synthetic events (benchmarks/synthetic.py), starts
+`romareact serve` in its own process (as a user would), and measures p50/p95 latency of:
+- the map data endpoint (/map/data/markers.js) and a popup chunk (/map/data/details/N.js),
+- a faceted table page (/public/events with the default facets: province, municipality,
+  category, source, year), filtered by category and province: 250 different pages,
+- a full-text search (/public/events.json?_search=word&province=...), 300 different ones.
+Three passes per endpoint, the same URL list each time:
+- "cold, 1 client": every URL for the first time, one at a time (the baseline);
+- "cold, N clients": a fresh server, every URL for the first time, N clients at once;
+- "warm, N clients": the same URLs again (the public response cache answers).
+Target: p95 <= 150 ms at 20 clients.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+from benchmarks.synthetic import fill_public_database
+from geocode.importers import embedded_places
+from mapping.payload import CHUNK
+from romareact.categories import CATEGORIES
+from romareact.workspace import open_workspace
+
+_WORDS = [
+    "градина", "водопровода", "жилища", "прегледи", "младежи", "осветление", "стипендиите",
+    "регистрация", "заетост", "фестивал", "ремонт", "среща", "средства", "подписи", "кабинет",
+]  # fmt: skip
+
+
+def endpoint_urls(events: int, requests: int) -> dict[str, list[str]]:
+    provinces = [p.name for p in embedded_places() if p.kind == "province"]
+    quote = urllib.parse.quote
+    tables = [
+        f"/public/events?category={c}&province={quote(p)}" for p in provinces for c in CATEGORIES
+    ]
+    searches = [
+        f"/public/events.json?_search={quote(w)}&province={quote(p)}"
+        for p in provinces
+        for w in _WORDS
+    ]
+    chunks = max(1, events // CHUNK)
+    return {
+        "map data (markers.js)": ["/map/data/markers.js"] * requests,
+        "popup chunk": [f"/map/data/details/{i % chunks}.js" for i in range(requests)],
+        "faceted table page": tables[:requests],
+        "full-text search": searches[:requests],
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("romareact serve exited")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/-/versions.json")
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("romareact serve did not answer")
+
+
+def _client(port: int, paths: list[str], latencies: list[float], errors: list[str]) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    for path in paths:
+        started = time.perf_counter()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - started)
+        if response.status != 200:
+            errors.append(f"{response.status} {path}")
+    connection.close()
+
+
+def measure(port: int, paths: list[str], clients: int) -> tuple[list[float], list[str]]:
+    latencies: list[float] = []
+    errors: list[str] = []
+    share = [paths[i::clients] for i in range(clients)]
+    threads = [
+        threading.Thread(target=_client, args=(port, part, latencies, errors)) for part in share
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors
+
+
+def _percentiles(latencies: list[float]) -> tuple[float, float]:
+    p95 = statistics.quantiles(latencies, n=20, method="inclusive")[18]
+    return statistics.median(latencies) * 1000, p95 * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=400, help="per endpoint and setting")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        open_workspace(data_dir).close()
+        started = time.perf_counter()
+        fill_public_database(data_dir / "public.db", args.events).close()
+        print(
+            f"{args.events} synthetic events in {time.perf_counter() - started:.1f} s", flush=True
+        )
+        urls = endpoint_urls(args.events, args.requests)
+        print(f"{'endpoint':24} | {'pass':18} | {'requests':>8} | {'p50 ms':>7} | "
+              f"{'p95 ms':>7} | errors")  # fmt: skip
+        server = None
+        for name, paths in urls.items():
+            for label, clients, fresh in (
+                ("cold, 1 client", 1, True),
+                (f"cold, {args.clients} clients", args.clients, True),
+                (f"warm, {args.clients} clients", args.clients, False),
+            ):
+                if fresh:
+                    if server is not None:
+                        _stop(server)
+                    server, port = _start(data_dir)
+                    measure(port, ["/-/versions.json"], 1)
+                latencies, errors = measure(port, paths, clients)
+                p50, p95 = _percentiles(latencies)
+                print(
+                    f"{name:24} | {label:18} | {len(paths):>8} | {p50:7.1f} | {p95:7.1f} | "
+                    f"{len(errors)}",
+                    flush=True,
+                )
+        if server is not None:
+            _stop(server)
+
+
+def _start(data_dir: Path) -> tuple[subprocess.Popen, int]:
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "romareact", "serve", "--data-dir", str(data_dir),
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    _wait(port, server)
+    return server, port
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

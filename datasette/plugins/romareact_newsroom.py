@@ -1,0 +1,676 @@
+"""Datasette plugin: the newsroom for editors, and the public report form.
+
+Sign-in:   /-/login, /-/logout (POST)          users: `romareact users add NAME`
+Editors:   /newsroom/-/queue                   review queue, bulk approve / reject
+           /newsroom/-/item/ID                 one item: text, places, event, actions
+           /newsroom/audit_log                 the audit log (a Datasette table)
+Admins:    /newsroom/-/users, /newsroom/-/sources
+Public:    /submit                             report an event (Bulgarian / English)
+
+Every write is a POST by a signed-in editor (the form alone is public), carries the CSRF
+token (checked here too, so a request without cookies cannot skip it), comes from this
+site, and runs through Datasette's write queue for the newsroom; the public database is
+then refreshed through its own write queue.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import date
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import sqlite_utils
+from datasette.utils.asgi import Forbidden, Response
+from markupsafe import Markup, escape
+
+from datasette import hookimpl
+from romareact import curation, users
+from romareact.categories import CATEGORIES
+from romareact.db import connect
+from romareact.publish import export_public, refresh_events
+
+SESSION_COOKIE = "rr_session"
+SESSION_NAMESPACE = "romareact-session"
+EDITOR_ROLES = ("editor", "admin")
+PAGE_SIZE = 100
+
+
+# ---- who is asking ----
+
+
+@hookimpl
+def actor_from_request(datasette, request):
+    value = request.cookies.get(SESSION_COOKIE)
+    if not value:
+        return None
+
+    async def actor():
+        try:
+            session = datasette.unsign(value, SESSION_NAMESPACE)
+        except Exception:  # a forged or expired cookie is simply no session
+            return None
+        newsroom = datasette.get_database("newsroom")
+        row = (
+            await newsroom.execute(
+                "select username, role, session_version from users "
+                "where username = ? and active = 1",
+                [session.get("u")],
+            )
+        ).first()
+        # A changed password or a disabled account ends the session.
+        if row is None or (row["session_version"] or "") != session.get("v", ""):
+            return None
+        return {"id": row["username"], "role": row["role"]}
+
+    return actor
+
+
+def _role(request) -> str | None:
+    actor = request.actor or {}
+    if actor.get("id") == "root":
+        return "admin"
+    return actor.get("role") if actor.get("role") in EDITOR_ROLES else None
+
+
+def _require(request, admin: bool = False) -> str:
+    role = _role(request)
+    if role is None or (admin and role != "admin"):
+        raise Forbidden("Editors only / Само за редактори")
+    return request.actor["id"]
+
+
+def _address(request) -> str:
+    client = request.scope.get("client") or ("unknown", 0)
+    return client[0]
+
+
+async def _form(request) -> dict:
+    """The POSTed form, after checking that it comes from this site with its CSRF token."""
+    if request.method != "POST":
+        raise Forbidden("POST only")
+    headers = request.headers
+    origin = headers.get("origin")
+    if origin and urlsplit(origin).netloc != headers.get("host"):
+        raise Forbidden("Cross-site request refused")
+    if headers.get("sec-fetch-site") == "cross-site":
+        raise Forbidden("Cross-site request refused")
+    form = FormData(parse_qs((await request.post_body()).decode("utf-8", "replace")))
+    cookie = request.cookies.get("ds_csrftoken")
+    token = form.get("csrftoken")
+    # Datasette checks the token only when the request has cookies; we always do.
+    if not cookie or not token or not secrets.compare_digest(cookie, token):
+        raise Forbidden("Missing or wrong CSRF token / Невалиден CSRF ключ")
+    return form
+
+
+class FormData(dict):
+    """A POSTed form: .get gives the first value of a field, .getlist all of them."""
+
+    def __init__(self, fields: dict[str, list[str]]):
+        super().__init__({k: v[0] for k, v in fields.items()})
+        self._lists = fields
+
+    def getlist(self, key: str) -> list[str]:
+        return list(self._lists.get(key, []))
+
+
+async def _write(datasette, fn):
+    """Run fn(newsroom) in the newsroom's write queue, then refresh events and the public DB."""
+
+    def in_newsroom(conn):
+        newsroom = sqlite_utils.Database(conn)
+        result = fn(newsroom)
+        refresh_events(newsroom)
+        return result
+
+    result = await datasette.get_database("newsroom").execute_write_fn(in_newsroom, block=True)
+    newsroom_path = datasette.get_database("newsroom").path
+
+    def in_public(conn):
+        newsroom = connect(newsroom_path)
+        try:
+            export_public(newsroom, sqlite_utils.Database(conn))
+        finally:
+            newsroom.close()
+
+    await datasette.get_database("public").execute_write_fn(in_public, block=True)
+    return result
+
+
+async def _page(datasette, request, template, **context):
+    return Response.html(
+        await datasette.render_template(
+            template,
+            {"categories": CATEGORIES, "role": _role(request), **context},
+            request=request,
+        )
+    )
+
+
+# ---- sign in and out ----
+
+
+async def login(datasette, request):
+    newsroom = datasette.get_database("newsroom")
+    error = None
+    if request.method == "POST":
+        form = await _form(request)
+        username = (form.get("username") or "").strip().lower()
+        address = _address(request)
+
+        def attempt(conn):
+            db = sqlite_utils.Database(conn)
+            if users.login_blocked(db, username, address):
+                return "blocked"
+            return users.authenticate(db, username, form.get("password") or "", address)
+
+        result = await newsroom.execute_write_fn(attempt, block=True)
+        if result == "blocked":
+            error = "Too many failed attempts; try again in 15 minutes. / Твърде много опити."
+            response = await _page(datasette, request, "rr_login.html", error=error)
+            response.status = 429
+            return response
+        if result:
+            session = {"u": result["username"], "v": result["session_version"] or ""}
+            target = form.get("next") or "/newsroom/-/queue"
+            if not target.startswith("/") or target.startswith("//"):
+                target = "/newsroom/-/queue"
+            response = Response.redirect(target)
+            response.set_cookie(
+                SESSION_COOKIE,
+                datasette.sign(session, SESSION_NAMESPACE),
+                httponly=True,
+                samesite="lax",
+                max_age=12 * 3600,
+            )
+            return response
+        error = "Wrong username or password. / Грешно име или парола."
+    response = await _page(
+        datasette, request, "rr_login.html", error=error, next=request.args.get("next", "")
+    )
+    if error:
+        response.status = 403
+    return response
+
+
+async def logout(datasette, request):
+    if request.method == "GET":
+        return await _page(datasette, request, "rr_logout.html")
+    await _form(request)
+    response = Response.redirect("/")
+    response.set_cookie(SESSION_COOKIE, "", expires=0, max_age=0)
+    return response
+
+
+# ---- the review queue ----
+
+_QUEUE_SQL = """
+select items.id, items.title, items.published, items.fetched, items.relevance, items.status,
+       items.reject_reason, items.source_id, sources.name as source, places.name as place,
+       places.province, events.category, coalesce(items.cluster_id, items.id) as story,
+       (select count(*) from items as i where i.cluster_id = items.cluster_id) as story_items
+from items
+left join sources on sources.id = items.source_id
+left join mentions on mentions.item_id = items.id and mentions.is_primary = 1
+left join places on places.id = mentions.place_id
+left join events on events.id = coalesce(items.cluster_id, items.id)
+where {where}
+order by items.relevance is null, items.relevance desc,
+         coalesce(items.published, items.fetched) desc, items.id
+limit :limit offset :offset
+"""
+
+
+def _queue_filters(args) -> tuple[str, dict, dict]:
+    """SQL conditions and parameters from the queue's filter form; always parameterised."""
+    chosen = {
+        key: (args.get(key) or "").strip()
+        for key in ("status", "source", "province", "category", "from", "to", "q")
+    }
+    if "status" not in args:
+        chosen["status"] = "new"
+    clauses, params = ["1 = 1"], {}
+    if chosen["status"] and chosen["status"] != "all":
+        clauses.append("items.status = :status")
+        params["status"] = chosen["status"]
+    if chosen["source"]:
+        clauses.append("items.source_id = :source")
+        params["source"] = chosen["source"]
+    if chosen["province"]:
+        clauses.append("places.province = :province")
+        params["province"] = chosen["province"]
+    if chosen["category"]:
+        clauses.append("events.category = :category")
+        params["category"] = chosen["category"]
+    for key, op in (("from", ">="), ("to", "<=")):
+        try:
+            date.fromisoformat(chosen[key])
+        except ValueError:
+            chosen[key] = ""
+            continue
+        clauses.append(f"substr(coalesce(items.published, items.fetched), 1, 10) {op} :{key}")
+        params[key] = chosen[key]
+    if chosen["q"]:
+        words = re.findall(r"\w+", chosen["q"])
+        if words:
+            clauses.append("items.rowid in (select rowid from items_fts where items_fts match :q)")
+            params["q"] = " ".join(f'"{w}"' for w in words)
+    return " and ".join(clauses), params, chosen
+
+
+async def queue(datasette, request):
+    _require(request)
+    newsroom = datasette.get_database("newsroom")
+    where, params, chosen = _queue_filters(request.args)
+    try:
+        offset = max(0, int(request.args.get("offset") or 0))
+    except ValueError:
+        offset = 0
+    rows = (
+        await newsroom.execute(
+            _QUEUE_SQL.format(where=where), {**params, "limit": PAGE_SIZE, "offset": offset}
+        )
+    ).dicts()
+    base_where = where.replace("items.status = :status", "1 = 1")
+    counts = {
+        row["status"]: row["n"]
+        for row in (
+            await newsroom.execute(
+                "select items.status, count(*) as n from items "
+                "left join mentions on mentions.item_id = items.id and mentions.is_primary = 1 "
+                "left join places on places.id = mentions.place_id "
+                "left join events on events.id = coalesce(items.cluster_id, items.id) "
+                f"where {base_where} group by items.status",
+                {k: v for k, v in params.items() if k != "status"},
+            )
+        ).dicts()
+    }
+    sources = (await newsroom.execute("select id, name from sources order by name")).dicts()
+    provinces = [
+        r["name"]
+        for r in (
+            await newsroom.execute("select name from places where kind = 'province' order by name")
+        ).dicts()
+    ]
+    submissions = {
+        r["item_id"]
+        for r in (
+            await newsroom.execute(
+                "select item_id from submissions where item_id in (select value from json_each(?))",
+                [json.dumps([r["id"] for r in rows])],
+            )
+        ).dicts()
+    }
+    query = {k: v for k, v in chosen.items() if v}
+    return await _page(
+        datasette,
+        request,
+        "rr_queue.html",
+        rows=rows,
+        counts=counts,
+        chosen=chosen,
+        sources=sources,
+        provinces=provinces,
+        submissions=submissions,
+        offset=offset,
+        page_size=PAGE_SIZE,
+        next_query=urlencode({**query, "offset": offset + PAGE_SIZE}),
+        prev_query=urlencode({**query, "offset": max(0, offset - PAGE_SIZE)}),
+        this_query=urlencode(query),
+    )
+
+
+async def queue_decide(datasette, request):
+    actor = _require(request)
+    form = await _form(request)
+    item_ids = request_items(form)
+    decision = form.get("decision")
+    if decision not in ("approved", "rejected", "new") or not item_ids:
+        return Response.text("Choose items and a decision / Изберете материали", status=400)
+    await _write(
+        datasette,
+        lambda db: curation.decide(db, item_ids, decision, actor, form.get("reason")),
+    )
+    back = form.get("back") or ""
+    return Response.redirect("/newsroom/-/queue" + (f"?{back}" if back else ""))
+
+
+def request_items(form) -> list[str]:
+    """Item ids from a form: several checkboxes named "item", or one comma list."""
+    values = form.getlist("item")
+    ids = []
+    for value in values:
+        ids.extend(v.strip() for v in (value or "").split(",") if v.strip())
+    return ids
+
+
+# ---- one item ----
+
+
+def highlight(text: str, surfaces: list[str]) -> Markup:
+    """The text, escaped, with every place mention marked."""
+    names = sorted({s for s in surfaces if s}, key=len, reverse=True)
+    if not names or not text:
+        return escape(text or "")
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names) + r")(?!\w)")
+    parts, last = [], 0
+    for match in pattern.finditer(text):
+        parts.append(escape(text[last : match.start()]))
+        parts.append(Markup('<mark class="rr-place">{}</mark>').format(match.group(0)))
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
+
+
+async def item_page(datasette, request):
+    _require(request)
+    item_id = request.url_vars["item_id"]
+    newsroom = datasette.get_database("newsroom")
+    item = (
+        await newsroom.execute(
+            "select items.*, sources.name as source from items "
+            "left join sources on sources.id = items.source_id where items.id = ?",
+            [item_id],
+        )
+    ).first()
+    if item is None:
+        return Response.text("No such item / Няма такъв материал", status=404)
+    item = dict(item)
+    mentions = (
+        await newsroom.execute(
+            "select mentions.*, places.name, places.kind, places.province, places.municipality, "
+            "places.lat, places.lon from mentions join places on places.id = mentions.place_id "
+            "where mentions.item_id = ? order by mentions.is_primary desc, mentions.start",
+            [item_id],
+        )
+    ).dicts()
+    primary = next((m for m in mentions if m["is_primary"]), None)
+    # Namesakes: every settlement called like a mentioned place, in any province.
+    names = sorted({m["name"] for m in mentions} | {m["surface"] for m in mentions if m["surface"]})
+    candidates = (
+        await newsroom.execute(
+            "select id, name, kind, province, municipality, lat, lon, population from places "
+            "where kind in ('settlement', 'neighbourhood') and name in "
+            "(select value from json_each(?)) order by name, province",
+            [json.dumps(names, ensure_ascii=False)],
+        )
+    ).dicts()
+    search = (request.args.get("place") or "").strip()
+    found = []
+    if search:
+        found = (
+            await newsroom.execute(
+                "select id, name, kind, province, municipality, lat, lon from places "
+                "where kind in ('settlement', 'neighbourhood') "
+                "and (name like :q or name_latin like :q) order by population desc nulls last, "
+                "name limit 30",
+                {"q": search.replace("%", "") + "%"},
+            )
+        ).dicts()
+    story = item["cluster_id"] or item["id"]
+    event = (await newsroom.execute("select * from events where id = ?", [story])).first()
+    story_items = (
+        await newsroom.execute(
+            "select items.id, items.title, items.status, sources.name as source, items.url "
+            "from items left join sources on sources.id = items.source_id "
+            "where coalesce(items.cluster_id, items.id) = ? order by items.id",
+            [story],
+        )
+    ).dicts()
+    submission = (
+        await newsroom.execute("select * from submissions where item_id = ?", [item_id])
+    ).first()
+    surfaces = [m["surface"] for m in mentions if m["surface"]] + [m["name"] for m in mentions]
+    map_points = [
+        {"id": c["id"], "name": c["name"], "province": c["province"], "lat": c["lat"],
+         "lon": c["lon"], "chosen": bool(primary and primary["place_id"] == c["id"])}
+        for c in candidates
+    ]  # fmt: skip
+    if primary and not any(p["chosen"] for p in map_points):
+        map_points.append(
+            {"id": primary["place_id"], "name": primary["name"], "province": primary["province"],
+             "lat": primary["lat"], "lon": primary["lon"], "chosen": True}
+        )  # fmt: skip
+    return await _page(
+        datasette,
+        request,
+        "rr_item.html",
+        item=item,
+        title_html=highlight(item["title"] or "", surfaces),
+        text_html=highlight(item["full_text"] or item["summary"] or "", surfaces),
+        mentions=mentions,
+        primary=primary,
+        candidates=candidates,
+        found=found,
+        search=search,
+        event=dict(event) if event else None,
+        story=story,
+        story_items=story_items,
+        submission=dict(submission) if submission else None,
+        map_points=map_points,
+    )
+
+
+async def item_action(datasette, request):
+    actor = _require(request)
+    item_id = request.url_vars["item_id"]
+    action = request.url_vars["action"]
+    form = await _form(request)
+
+    def run(db):
+        story = next(db.query("select coalesce(cluster_id, id) as s from items where id = ?",
+                              [item_id]), {"s": item_id})["s"]  # fmt: skip
+        if action == "decide":
+            curation.decide(db, [item_id], form.get("decision") or "", actor, form.get("reason"))
+        elif action == "relocate":
+            curation.relocate(db, item_id, form.get("place_id") or "", actor)
+        elif action == "pin":
+            try:
+                lat, lon = float(form.get("lat") or ""), float(form.get("lon") or "")
+            except ValueError:
+                raise curation.CurationError("latitude and longitude are numbers") from None
+            curation.drop_pin(db, item_id, lat, lon, actor)
+        elif action == "edit":
+            # The event must exist to carry the edit: approving first is the usual order.
+            if not db["events"].count_where("id = ?", [story]):
+                raise curation.CurationError(
+                    "approve the item first: it has no event yet / първо одобрете материала"
+                )
+            curation.edit_event(
+                db, story, actor,
+                category=form.get("category", ""), tags=form.get("tags", ""),
+                public_title=form.get("public_title", ""),
+                public_excerpt=form.get("public_excerpt", ""),
+                sensitive=form.get("sensitive") == "1",
+                unpublished=form.get("unpublished") == "1",
+            )  # fmt: skip
+        elif action == "merge":
+            others = request_items(form)
+            if not others:
+                raise curation.CurationError("name the items to merge / посочете материали")
+            curation.merge(db, item_id, others, actor)
+        elif action == "split":
+            curation.split(db, item_id, actor)
+        else:
+            raise curation.CurationError(f"unknown action {action}")
+
+    try:
+        await _write(datasette, run)
+    except (curation.CurationError, users.UserError) as error:
+        return Response.text(str(error), status=400)
+    return Response.redirect(f"/newsroom/-/item/{item_id}")
+
+
+# ---- community reports ----
+
+
+async def submit(datasette, request):
+    lang = "en" if request.args.get("lang") == "en" else "bg"
+    newsroom = datasette.get_database("newsroom")
+    context = {"lang": lang, "error": None, "sent": request.args.get("sent") == "1", "form": {}}
+    if request.method == "POST":
+        form = await _form(request)
+        context["form"] = dict(form)
+        lang = "en" if form.get("lang") == "en" else "bg"
+        context["lang"] = lang
+        if form.get("website"):  # the honeypot: people never see this field
+            return Response.redirect(f"/submit?sent=1&lang={lang}")
+        address = _address(request)
+        place_name = (form.get("place") or "").strip()
+
+        def store(conn):
+            db = sqlite_utils.Database(conn)
+            if not curation.submission_allowed(db, address):
+                return "limited"
+            place = next(
+                db.query(
+                    "select id from places where kind in ('settlement', 'neighbourhood') "
+                    "and name = ? order by population desc nulls last limit 1",
+                    [place_name],
+                ),
+                None,
+            )
+            event_date = form.get("date") or None
+            if event_date:
+                date.fromisoformat(event_date)
+            return curation.submit_report(
+                db, title=form.get("title") or "", description=form.get("description") or "",
+                place_id=place["id"] if place else None, event_date=event_date,
+                link=(form.get("link") or "").strip() or None,
+                contact=form.get("contact") or None, language=lang, address=address,
+            )  # fmt: skip
+
+        try:
+            result = await newsroom.execute_write_fn(store, block=True)
+        except (curation.CurationError, ValueError) as error:
+            context["error"] = str(error)
+            response = await _page(datasette, request, "rr_submit.html", **context)
+            response.status = 400
+            return response
+        if result == "limited":
+            context["error"] = (
+                "Too many reports from your address; please try again later."
+                if lang == "en"
+                else "Твърде много сигнали от вашия адрес; опитайте по-късно."
+            )
+            response = await _page(datasette, request, "rr_submit.html", **context)
+            response.status = 429
+            return response
+        return Response.redirect(f"/submit?sent=1&lang={lang}")
+    return await _page(datasette, request, "rr_submit.html", **context)
+
+
+# ---- administrators ----
+
+
+async def users_page(datasette, request):
+    actor = _require(request, admin=True)
+    newsroom = datasette.get_database("newsroom")
+    error = None
+    if request.method == "POST":
+        form = await _form(request)
+
+        def change(conn):
+            db = sqlite_utils.Database(conn)
+            if form.get("action") == "add":
+                users.add_user(db, form.get("username") or "", form.get("password") or "",
+                               form.get("role") or "editor", actor)  # fmt: skip
+            else:
+                username = form.get("username") or ""
+                if username == actor and form.get("active") == "0":
+                    raise users.UserError("you cannot disable yourself")
+                users.set_user(
+                    db, username, actor,
+                    role=form.get("role") or None,
+                    active=None if form.get("active") is None else form.get("active") == "1",
+                    password=form.get("password") or None,
+                )  # fmt: skip
+
+        try:
+            await newsroom.execute_write_fn(change, block=True)
+            return Response.redirect("/newsroom/-/users")
+        except users.UserError as problem:
+            error = str(problem)
+    rows = (
+        await newsroom.execute(
+            "select username, role, active, created_at from users order by username"
+        )
+    ).dicts()
+    return await _page(datasette, request, "rr_users.html", users=rows, error=error)
+
+
+async def sources_page(datasette, request):
+    actor = _require(request, admin=True)
+    newsroom = datasette.get_database("newsroom")
+    if request.method == "POST":
+        form = await _form(request)
+        source_id, enabled = form.get("source") or "", form.get("enabled") == "1"
+
+        def toggle(conn):
+            db = sqlite_utils.Database(conn)
+            from romareact.db import audit, write_transaction
+
+            with write_transaction(db):
+                before = db.execute("select enabled from sources where id = ?", [source_id])
+                row = before.fetchone()
+                if row is None:
+                    return
+                db["sources"].update(source_id, {"enabled": int(enabled)})
+                if enabled:  # a re-enabled source starts afresh
+                    db.execute(
+                        "update source_health set consecutive_failures = 0, "
+                        "disabled_reason = null, next_due = null where source_id = ?",
+                        [source_id],
+                    )
+                action = "source.enabled" if enabled else "source.disabled"
+                before, after = {"enabled": row[0]}, {"enabled": int(enabled)}
+                audit(db, action, "sources", source_id, before, after, actor=actor)
+
+        await newsroom.execute_write_fn(toggle, block=True)
+        return Response.redirect("/newsroom/-/sources")
+    rows = (await newsroom.execute("select * from source_health_report")).dicts()
+    return await _page(datasette, request, "rr_sources.html", sources=rows)
+
+
+async def audit_redirect(datasette, request):
+    _require(request)
+    return Response.redirect("/newsroom/audit_log?_sort_desc=id")
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/-/login$", login),
+        (r"^/-/logout$", logout),
+        (r"^/newsroom/-/queue$", queue),
+        (r"^/newsroom/-/queue/decide$", queue_decide),
+        (r"^/newsroom/-/item/(?P<item_id>[A-Za-z0-9_:.-]{1,100})$", item_page),
+        (
+            r"^/newsroom/-/item/(?P<item_id>[A-Za-z0-9_:.-]{1,100})/"
+            r"(?P<action>decide|relocate|pin|edit|merge|split)$",
+            item_action,
+        ),
+        (r"^/newsroom/-/users$", users_page),
+        (r"^/newsroom/-/sources$", sources_page),
+        (r"^/newsroom/-/audit$", audit_redirect),
+        (r"^/submit$", submit),
+    ]
+
+
+@hookimpl
+def menu_links(datasette, actor):
+    if not actor:
+        return [{"href": "/-/login", "label": "Вход за редактори / Editor sign-in"}]
+    links = [
+        {"href": "/-/logout", "label": "Изход / Sign out"},
+        {"href": "/newsroom/-/queue", "label": "Опашка / Review queue"},
+        {"href": "/newsroom/-/audit", "label": "Дневник / Audit log"},
+    ]
+    if actor.get("role") == "admin" or actor.get("id") == "root":
+        links += [
+            {"href": "/newsroom/-/users", "label": "Потребители / Users"},
+            {"href": "/newsroom/-/sources", "label": "Източници / Sources"},
+        ]
+    return links

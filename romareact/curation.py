@@ -1,0 +1,292 @@
+"""Editors' decisions on items and events. Every function records who did what, with the
+state before and after, in the audit log, and runs in one write transaction.
+
+Events are stories: items share a story through items.cluster_id (the crawler's clustering
+or an editor's merge). After a decision the caller refreshes the events and the public
+database (romareact.publish), so the public side follows at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import sqlite_utils
+
+from romareact.categories import CATEGORIES
+from romareact.db import audit, utcnow, write_transaction
+from romareact.publish import COMMUNITY_SOURCE
+from romareact.sanitize import plain_text
+from romareact.urls import item_id as url_item_id
+
+DECISIONS = ("approved", "rejected", "new")
+MAX_TAGS = 10
+# Community reports accepted per sender address in SUBMISSION_WINDOW.
+SUBMISSION_LIMIT = 5
+SUBMISSION_WINDOW = timedelta(hours=1)
+
+
+class CurationError(ValueError):
+    """A decision that cannot be applied, with the reason."""
+
+
+def _item(newsroom, item_id: str) -> dict:
+    row = next(newsroom.query("select * from items where id = ?", [item_id]), None)
+    if row is None:
+        raise CurationError(f"no item {item_id!r}")
+    return row
+
+
+def _story(item: dict) -> str:
+    return item["cluster_id"] or item["id"]
+
+
+def decide(
+    newsroom: sqlite_utils.Database,
+    item_ids: list[str],
+    decision: str,
+    actor: str,
+    reason: str | None = None,
+) -> int:
+    """Approve, reject (with an optional reason) or reopen items; returns how many changed."""
+    if decision not in DECISIONS:
+        raise CurationError(f"unknown decision {decision!r}")
+    reason = plain_text(reason)[:500] if reason else None
+    changed = 0
+    with write_transaction(newsroom):
+        for item_id in item_ids:
+            item = _item(newsroom, item_id)
+            after = {
+                "status": decision,
+                "reject_reason": reason if decision == "rejected" else None,
+            }
+            before = {k: item[k] for k in after}
+            if before == after:
+                continue
+            if decision == "approved":
+                after["roma_related"] = 1  # the editor says so, whatever the score was
+            newsroom["items"].update(item_id, after)
+            audit(newsroom, f"item.{decision}", "items", item_id, before, after, actor=actor)
+            changed += 1
+    return changed
+
+
+def relocate(newsroom: sqlite_utils.Database, item_id: str, place_id: str, actor: str) -> None:
+    """Make place_id the item's primary place (an editor's mention, kept across re-crawls)."""
+    with write_transaction(newsroom):
+        item = _item(newsroom, item_id)
+        place = next(newsroom.query("select * from places where id = ?", [place_id]), None)
+        if place is None:
+            raise CurationError(f"no place {place_id!r}")
+        before = next(
+            newsroom.query(
+                "select place_id from mentions where item_id = ? and is_primary = 1", [item_id]
+            ),
+            None,
+        )
+        newsroom.execute("update mentions set is_primary = 0 where item_id = ?", [item_id])
+        newsroom.execute("delete from mentions where item_id = ? and start < 0", [item_id])
+        newsroom["mentions"].insert(
+            {"item_id": item["id"], "place_id": place_id, "start": -1, "end": -1,
+             "surface": place["name"], "confidence": 1.0, "is_primary": 1}
+        )  # fmt: skip
+        audit(newsroom, "item.relocated", "items", item_id,
+              {"place_id": before["place_id"] if before else None},
+              {"place_id": place_id, "place": place["name"], "province": place["province"]},
+              actor=actor)  # fmt: skip
+
+
+def _distance_km(lat1, lon1, lat2, lon2) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def drop_pin(
+    newsroom: sqlite_utils.Database, item_id: str, lat: float, lon: float, actor: str
+) -> str:
+    """Place the item at an exact point, inside the nearest settlement; returns the pin id."""
+    if not (41.0 <= lat <= 44.5 and 22.0 <= lon <= 29.0):
+        raise CurationError("the pin must be in Bulgaria / точката трябва да е в България")
+    settlements = list(newsroom.query(
+        "select * from places where kind = 'settlement' and lat between ? and ? "
+        "and lon between ? and ?", [lat - 0.3, lat + 0.3, lon - 0.4, lon + 0.4]))  # fmt: skip
+    if not settlements:
+        settlements = list(newsroom.query("select * from places where kind = 'settlement'"))
+    nearest = min(settlements, key=lambda p: _distance_km(lat, lon, p["lat"], p["lon"]))
+    pin_id = f"pin:{item_id}:{secrets.token_hex(3)}"
+    with write_transaction(newsroom):
+        newsroom["places"].insert(
+            {"id": pin_id, "name": nearest["name"], "kind": "pin", "lat": round(lat, 6),
+             "lon": round(lon, 6), "province": nearest["province"],
+             "province_code": nearest["province_code"], "municipality": nearest["municipality"],
+             "parent_id": nearest["id"], "source": f"editor:{actor}"}
+        )  # fmt: skip
+    relocate(newsroom, item_id, pin_id, actor)
+    return pin_id
+
+
+def edit_event(
+    newsroom: sqlite_utils.Database,
+    event_id: str,
+    actor: str,
+    *,
+    category: str | None = None,
+    tags: str | None = None,
+    public_title: str | None = None,
+    public_excerpt: str | None = None,
+    sensitive: bool | None = None,
+    unpublished: bool | None = None,
+) -> dict:
+    """Change what the public sees of an event; None leaves a field as it is, "" clears it."""
+    with write_transaction(newsroom):
+        event = next(newsroom.query("select * from events where id = ?", [event_id]), None)
+        if event is None:
+            raise CurationError(f"no event {event_id!r}")
+        changes: dict = {}
+        if category is not None:
+            if category and category not in CATEGORIES:
+                raise CurationError(f"unknown category {category!r}")
+            changes.update(category=category or None, category_origin="editor")
+        if tags is not None:
+            cleaned = [plain_text(t)[:40].strip() for t in tags.split(",")]
+            cleaned = sorted({t.lower() for t in cleaned if t})[:MAX_TAGS]
+            changes["tags"] = ", ".join(cleaned) or None
+        if public_title is not None:
+            changes["public_title"] = plain_text(public_title)[:300].strip() or None
+        if public_excerpt is not None:
+            changes["public_excerpt"] = plain_text(public_excerpt)[:600].strip() or None
+        if sensitive is not None:
+            changes["sensitive"] = int(sensitive)
+        if unpublished is not None:
+            changes["unpublished"] = int(unpublished)
+        changes = {k: v for k, v in changes.items() if event.get(k) != v}
+        if changes:
+            changes["edited_by"] = actor
+            newsroom["events"].update(event_id, changes)
+            audit(newsroom, "event.edited", "events", event_id,
+                  {k: event.get(k) for k in changes}, changes, actor=actor)  # fmt: skip
+        return changes
+
+
+def merge(newsroom: sqlite_utils.Database, target_item: str, other_items: list[str], actor: str):
+    """Put the stories of other_items into target_item's story: one event, all sources."""
+    with write_transaction(newsroom):
+        target = _item(newsroom, target_item)
+        story = _story(target)
+        moved = []
+        for other_id in other_items:
+            other = _item(newsroom, other_id)
+            old_story = _story(other)
+            if old_story == story:
+                continue
+            members = [
+                r["id"]
+                for r in newsroom.query(
+                    "select id from items where coalesce(cluster_id, id) = ?", [old_story]
+                )
+            ]
+            for member in members:
+                newsroom["items"].update(member, {"cluster_id": story, "cluster_locked": 1})
+            moved.extend(members)
+            before = {"story": old_story, "items": members}
+            audit(newsroom, "story.merged", "events", story, before, {"story": story}, actor=actor)
+        newsroom["items"].update(target["id"], {"cluster_id": story, "cluster_locked": 1})
+    return moved
+
+
+def split(newsroom: sqlite_utils.Database, item_id: str, actor: str) -> str:
+    """Take an item out of its story into a story of its own; returns the new story id."""
+    with write_transaction(newsroom):
+        item = _item(newsroom, item_id)
+        story = _story(item)
+        others = [r["id"] for r in newsroom.query(
+            "select id from items where coalesce(cluster_id, id) = ? and id != ? "
+            "order by coalesce(published, fetched), id", [story, item_id])]  # fmt: skip
+        if not others:
+            raise CurationError("this item is a story of its own already")
+        if story == item_id:
+            # The story was named after this item: the rest keep a story of their own.
+            for other in others:
+                newsroom["items"].update(other, {"cluster_id": others[0], "cluster_locked": 1})
+        newsroom["items"].update(item_id, {"cluster_id": item_id, "cluster_locked": 1})
+        audit(newsroom, "story.split", "events", story, {"story": story},
+              {"item": item_id, "story": item_id}, actor=actor)  # fmt: skip
+    return item_id
+
+
+def _address_hash(address: str) -> str:
+    # Enough to count reports per sender, without keeping the address itself.
+    return hashlib.sha256(f"romareact-submission:{address}".encode()).hexdigest()[:16]
+
+
+def submission_allowed(newsroom: sqlite_utils.Database, address: str) -> bool:
+    since = (datetime.now(UTC) - SUBMISSION_WINDOW).isoformat(timespec="seconds")
+    count = newsroom.execute(
+        "select count(*) from submissions where address_hash = ? and created_at >= ?",
+        [_address_hash(address), since],
+    ).fetchone()[0]
+    return count < SUBMISSION_LIMIT
+
+
+def submit_report(
+    newsroom: sqlite_utils.Database,
+    *,
+    title: str,
+    description: str,
+    place_id: str | None,
+    event_date: str | None,
+    link: str | None,
+    contact: str | None,
+    language: str,
+    address: str,
+) -> str:
+    """A community report, queued for editors as a submission; returns its item id."""
+    title, description = plain_text(title)[:200].strip(), plain_text(description)[:5000].strip()
+    if not title or not description:
+        raise CurationError("title and description are required / заглавие и описание")
+    if link and not link.startswith(("http://", "https://")):
+        raise CurationError("the link must start with http:// or https://")
+    token = secrets.token_hex(8)
+    url = link or f"urn:romareact:submission:{token}"
+    key = url_item_id(f"{url}#submission-{token}")
+    now = utcnow()
+    with write_transaction(newsroom):
+        newsroom["sources"].upsert(
+            {"id": COMMUNITY_SOURCE, "name": "Сигнали от читатели / Community reports",
+             "kind": "submission", "url": "urn:romareact:submissions", "enabled": 0},
+            pk="id",
+        )  # fmt: skip
+        newsroom["items"].insert(
+            {
+                "id": key,
+                "source_id": COMMUNITY_SOURCE,
+                "url": url,
+                "canonical_url": f"{url}#submission-{token}",
+                "title": title,
+                "full_text": description,
+                "published": f"{event_date}T12:00:00+00:00" if event_date else now,
+                "fetched": now,
+                "language": language,
+                "roma_related": 1,
+                "relevance": None,
+                "status": "new",
+            }
+        )
+        if place_id:
+            newsroom["mentions"].insert(
+                {"item_id": key, "place_id": place_id, "start": -1, "end": -1,
+                 "surface": None, "confidence": 0.5, "is_primary": 1}
+            )  # fmt: skip
+        newsroom["submissions"].insert(
+            {"item_id": key, "contact": plain_text(contact)[:300] if contact else None,
+             "address_hash": _address_hash(address), "language": language, "created_at": now}
+        )  # fmt: skip
+        audit(newsroom, "submission.received", "items", key, None,
+              {"title": title, "place_id": place_id}, actor="public")  # fmt: skip
+    return key
