@@ -18,7 +18,7 @@ import sqlite_utils
 from romareact.categories import CATEGORIES
 from romareact.db import audit, utcnow, write_transaction
 from romareact.publish import COMMUNITY_SOURCE
-from romareact.sanitize import plain_text
+from romareact.sanitize import plain_text as _plain_text
 from romareact.urls import item_id as url_item_id
 
 DECISIONS = ("approved", "rejected", "new")
@@ -26,6 +26,11 @@ MAX_TAGS = 10
 # Community reports accepted per sender address in SUBMISSION_WINDOW.
 SUBMISSION_LIMIT = 5
 SUBMISSION_WINDOW = timedelta(hours=1)
+
+
+def plain_text(value: str | None) -> str:
+    """Markup-free text, "" for nothing."""
+    return _plain_text(value) or ""
 
 
 class CurationError(ValueError):

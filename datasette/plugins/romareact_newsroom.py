@@ -105,6 +105,10 @@ async def _form(request) -> dict:
     return form
 
 
+def _dicts(results) -> list[dict]:
+    return [dict(row) for row in results.rows]
+
+
 class FormData(dict):
     """A POSTed form: .get gives the first value of a field, .getlist all of them."""
 
@@ -199,6 +203,17 @@ async def logout(datasette, request):
     if request.method == "GET":
         return await _page(datasette, request, "rr_logout.html")
     await _form(request)
+    actor = request.actor or {}
+    if actor.get("role") in EDITOR_ROLES:
+        # Signing out ends the session everywhere: the old cookie stops being valid.
+        def rotate(conn):
+            sqlite_utils.Database(conn).execute(
+                "update users set session_version = ? where username = ?",
+                [secrets.token_hex(4), actor["id"]],
+            )
+            conn.commit()
+
+        await datasette.get_database("newsroom").execute_write_fn(rotate, block=True)
     response = Response.redirect("/")
     response.set_cookie(SESSION_COOKIE, "", expires=0, max_age=0)
     return response
@@ -272,7 +287,7 @@ async def queue(datasette, request):
         await newsroom.execute(
             _QUEUE_SQL.format(where=where), {**params, "limit": PAGE_SIZE, "offset": offset}
         )
-    ).dicts()
+    ).rows
     base_where = where.replace("items.status = :status", "1 = 1")
     counts = {
         row["status"]: row["n"]
@@ -285,14 +300,14 @@ async def queue(datasette, request):
                 f"where {base_where} group by items.status",
                 {k: v for k, v in params.items() if k != "status"},
             )
-        ).dicts()
+        ).rows
     }
-    sources = (await newsroom.execute("select id, name from sources order by name")).dicts()
+    sources = (await newsroom.execute("select id, name from sources order by name")).rows
     provinces = [
         r["name"]
         for r in (
             await newsroom.execute("select name from places where kind = 'province' order by name")
-        ).dicts()
+        ).rows
     ]
     submissions = {
         r["item_id"]
@@ -301,7 +316,7 @@ async def queue(datasette, request):
                 "select item_id from submissions where item_id in (select value from json_each(?))",
                 [json.dumps([r["id"] for r in rows])],
             )
-        ).dicts()
+        ).rows
     }
     query = {k: v for k, v in chosen.items() if v}
     return await _page(
@@ -385,7 +400,7 @@ async def item_page(datasette, request):
             "where mentions.item_id = ? order by mentions.is_primary desc, mentions.start",
             [item_id],
         )
-    ).dicts()
+    ).rows
     primary = next((m for m in mentions if m["is_primary"]), None)
     # Namesakes: every settlement called like a mentioned place, in any province.
     names = sorted({m["name"] for m in mentions} | {m["surface"] for m in mentions if m["surface"]})
@@ -396,7 +411,7 @@ async def item_page(datasette, request):
             "(select value from json_each(?)) order by name, province",
             [json.dumps(names, ensure_ascii=False)],
         )
-    ).dicts()
+    ).rows
     search = (request.args.get("place") or "").strip()
     found = []
     if search:
@@ -408,7 +423,7 @@ async def item_page(datasette, request):
                 "name limit 30",
                 {"q": search.replace("%", "") + "%"},
             )
-        ).dicts()
+        ).rows
     story = item["cluster_id"] or item["id"]
     event = (await newsroom.execute("select * from events where id = ?", [story])).first()
     story_items = (
@@ -418,7 +433,7 @@ async def item_page(datasette, request):
             "where coalesce(items.cluster_id, items.id) = ? order by items.id",
             [story],
         )
-    ).dicts()
+    ).rows
     submission = (
         await newsroom.execute("select * from submissions where item_id = ?", [item_id])
     ).first()
@@ -480,9 +495,9 @@ async def item_action(datasette, request):
                 )
             curation.edit_event(
                 db, story, actor,
-                category=form.get("category", ""), tags=form.get("tags", ""),
-                public_title=form.get("public_title", ""),
-                public_excerpt=form.get("public_excerpt", ""),
+                category=form.get("category"), tags=form.get("tags"),
+                public_title=form.get("public_title"),
+                public_excerpt=form.get("public_excerpt"),
                 sensitive=form.get("sensitive") == "1",
                 unpublished=form.get("unpublished") == "1",
             )  # fmt: skip
@@ -597,7 +612,7 @@ async def users_page(datasette, request):
         await newsroom.execute(
             "select username, role, active, created_at from users order by username"
         )
-    ).dicts()
+    ).rows
     return await _page(datasette, request, "rr_users.html", users=rows, error=error)
 
 
@@ -630,7 +645,7 @@ async def sources_page(datasette, request):
 
         await newsroom.execute_write_fn(toggle, block=True)
         return Response.redirect("/newsroom/-/sources")
-    rows = (await newsroom.execute("select * from source_health_report")).dicts()
+    rows = (await newsroom.execute("select * from source_health_report")).rows
     return await _page(datasette, request, "rr_sources.html", sources=rows)
 
 
