@@ -5,8 +5,8 @@
 Fills a public database with synthetic events (benchmarks/synthetic.py), starts
 `romareact serve` in its own process (as a user would), and measures p50/p95 latency of:
 - the map data endpoint (/map/data/markers.js) and a popup chunk (/map/data/details/N.js),
-- a faceted table page (/public/events with the default facets: province, municipality,
-  category, source, year), filtered by category and province: 250 different pages,
+- a faceted table page (/public/events with the default facets: province, category, year),
+  filtered by category and province: 250 different pages,
 - a full-text search (/public/events.json?_search=word&province=...), 300 different ones.
 Three passes per endpoint, the same URL list each time:
 - "cold, 1 client": every URL for the first time, one at a time (the baseline);

@@ -373,6 +373,8 @@ def _print_urls(host: str, port: int) -> None:
     click.echo(f"Datasette / данни:   {base}/")
     click.echo(f"Map / карта:         {base}/map")
     click.echo(f"Events / събития:    {base}/public/events")
+    click.echo(f"Newsroom / редакция: {base}/-/login  (accounts: romareact users add NAME)")
+    click.echo(f"Report / сигнал:     {base}/submit")
 
 
 @cli.command()

@@ -22,7 +22,8 @@ MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 PUBLIC_PREFIXES = ("/public", "/map", "/feed.atom", "/cite")
 
 
-def _version(path: Path) -> tuple:
+def data_version(path: Path | str) -> tuple:
+    """Changes whenever a commit reaches the database file or its write-ahead log."""
     stamps = []
     for suffix in ("", "-wal"):
         try:
@@ -61,7 +62,7 @@ class PublicResponseCache:
             await self.app(scope, receive, send)
             return
         host = next((v for n, v in scope.get("headers", []) if n == b"host"), b"")
-        key = (scope["path"], scope.get("query_string", b""), host, _version(self.public_db))
+        key = (scope["path"], scope.get("query_string", b""), host, data_version(self.public_db))
         cached = self.entries.get(key)
         if cached is not None:
             self.hits += 1
@@ -93,7 +94,7 @@ class PublicResponseCache:
 
         await self.app(scope, receive, capture)
         # Stored only if the data did not change while the page was being made.
-        if captured["ok"] and "status" in captured and key[3] == _version(self.public_db):
+        if captured["ok"] and "status" in captured and key[3] == data_version(self.public_db):
             self._store(key, (captured["status"], captured["headers"],
                               b"".join(captured["chunks"])))  # fmt: skip
 

@@ -307,7 +307,7 @@ def test_metadata_describes_every_public_column(served, workspace):
         actual = set(workspace.public[table].columns_dict)
         assert actual <= described, (table, actual - described)
     page = get(served, "/public/events").text
-    for facet in ("province", "municipality", "category", "source", "year"):
+    for facet in ("province", "category", "year"):
         assert f'data-column="{facet}"' in page, facet
 
 
@@ -319,6 +319,10 @@ def test_full_text_search_and_facets(served):
     facets = get(served, "/public/events.json", params={"_facet": "year"}).json()
     counts = {f["value"]: f["count"] for f in facets["facet_results"]["year"]["results"]}
     assert counts == {2026: 3, 2025: 1}
+    more = get(served, "/public/events.json?_facet=municipality&_facet=source").json()
+    sources = {f["value"]: f["count"] for f in more["facet_results"]["source"]["results"]}
+    assert sources == {"Вестник demo-a": 4}
+    assert "municipality" in more["facet_results"]
 
 
 def _query(datasette, name, **params):

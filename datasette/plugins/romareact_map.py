@@ -33,17 +33,15 @@ from mapping.payload import (
     markers_payload,
     markers_script,
 )
-from romareact.response_cache import PublicResponseCache
+from romareact.response_cache import PublicResponseCache, data_version
 
 _JS = "application/javascript; charset=utf-8"
 _GEOJSON = "application/geo+json; charset=utf-8"
 # Per public database: (version, marker script, event ids in marker order).
 _cache: dict[str, tuple[tuple, str, list[str]]] = {}
 _locks: dict[tuple, asyncio.Lock] = {}
-_VERSION_SQL = """
-select (select max(id) from changelog), (select count(*) from events),
-       (select count(*) from areas), (select max(published_at) from events)
-"""
+# Rendered popup chunks of the current marker index: (db path, version, number) -> script.
+_chunks: dict[tuple, str] = {}
 
 
 def _public(datasette):
@@ -53,7 +51,7 @@ def _public(datasette):
 async def _markers(datasette) -> tuple[str, list[str]]:
     """The marker script and the event order, rebuilt only when the public data changed."""
     db = _public(datasette)
-    version = tuple((await db.execute(_VERSION_SQL)).first())
+    version = data_version(db.path)
     cached = _cache.get(db.path)
     if cached and cached[0] == version:
         return cached[1], cached[2]
@@ -97,6 +95,11 @@ async def map_markers(datasette):
 async def map_details(datasette, request):
     number = int(request.url_vars["number"])
     _, ids = await _markers(datasette)
+    db = _public(datasette)
+    key = (db.path, data_version(db.path), number)
+    if key in _chunks:
+        return Response(_chunks[key], content_type=_JS,
+                        headers={"Cache-Control": "public, max-age=60"})  # fmt: skip
     wanted = ids[number * CHUNK : (number + 1) * CHUNK]
     if not wanted:
         return Response.text("No such chunk", status=404)
@@ -112,6 +115,9 @@ async def map_details(datasette, request):
 
     events = await _public(datasette).execute_fn(fetch)
     script = details_script(number, details_chunks(events)[0])
+    if len(_chunks) > 5000:  # bounded: a new version makes the old entries useless anyway
+        _chunks.clear()
+    _chunks[key] = script
     return Response(script, content_type=_JS, headers={"Cache-Control": "public, max-age=60"})
 
 
