@@ -119,6 +119,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400, help="per endpoint and setting")
+    parser.add_argument("--only", help="measure only endpoints whose name contains this")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -129,6 +130,8 @@ def main() -> None:
             f"{args.events} synthetic events in {time.perf_counter() - started:.1f} s", flush=True
         )
         urls = endpoint_urls(args.events, args.requests)
+        if args.only:
+            urls = {name: paths for name, paths in urls.items() if args.only in name}
         print(f"{'endpoint':24} | {'pass':18} | {'requests':>8} | {'p50 ms':>7} | "
               f"{'p95 ms':>7} | errors")  # fmt: skip
         server = None

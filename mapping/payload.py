@@ -23,7 +23,7 @@ from mapping.escape import script_json
 from mapping.geojson import story_sources
 from romareact.categories import CATEGORIES
 
-CHUNK = 500
+CHUNK = 100
 PRECISIONS = ("neighbourhood", "settlement", "municipality", "province")
 _EPOCH = date(1970, 1, 1)
 
