@@ -223,13 +223,16 @@ async def logout(datasette, request):
 
 _QUEUE_SQL = """
 select items.id, items.title, items.published, items.fetched, items.relevance, items.status,
-       items.reject_reason, items.source_id, sources.name as source, places.name as place,
+       items.reject_reason, items.source_id, sources.name as source,
+       case when parent.id is not null then parent.name || ', ' || places.name
+            else places.name end as place,
        places.province, events.category, coalesce(items.cluster_id, items.id) as story,
        (select count(*) from items as i where i.cluster_id = items.cluster_id) as story_items
 from items
 left join sources on sources.id = items.source_id
 left join mentions on mentions.item_id = items.id and mentions.is_primary = 1
 left join places on places.id = mentions.place_id
+left join places as parent on parent.id = places.parent_id
 left join events on events.id = coalesce(items.cluster_id, items.id)
 where {where}
 order by items.relevance is null, items.relevance desc,
