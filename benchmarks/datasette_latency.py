@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -34,6 +31,7 @@ from geocode.importers import embedded_places
 from mapping.payload import CHUNK
 from romareact.categories import CATEGORIES
 from romareact.workspace import open_workspace
+from tests.local_servers import romareact_serve
 
 _WORDS = [
     "градина", "водопровода", "жилища", "прегледи", "младежи", "осветление", "стипендиите",
@@ -59,27 +57,6 @@ def endpoint_urls(events: int, requests: int) -> dict[str, list[str]]:
         "faceted table page": tables[:requests],
         "full-text search": searches[:requests],
     }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait(port: int, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("romareact serve exited")
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/-/versions.json")
-            connection.getresponse().read()
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("romareact serve did not answer")
 
 
 def _client(port: int, paths: list[str], latencies: list[float], errors: list[str]) -> None:
@@ -134,43 +111,26 @@ def main() -> None:
             urls = {name: paths for name, paths in urls.items() if args.only in name}
         print(f"{'endpoint':24} | {'pass':18} | {'requests':>8} | {'p50 ms':>7} | "
               f"{'p95 ms':>7} | errors")  # fmt: skip
-        server = None
         for name, paths in urls.items():
-            for label, clients, fresh in (
-                ("cold, 1 client", 1, True),
-                (f"cold, {args.clients} clients", args.clients, True),
-                (f"warm, {args.clients} clients", args.clients, False),
-            ):
-                if fresh:
-                    if server is not None:
-                        _stop(server)
-                    server, port = _start(data_dir)
-                    measure(port, ["/-/versions.json"], 1)
-                latencies, errors = measure(port, paths, clients)
+            passes = []
+            # Each cold pass on a freshly started server: nothing cached yet.
+            with romareact_serve(data_dir) as base:
+                passes.append(("cold, 1 client", measure(_port(base), paths, 1)))
+            with romareact_serve(data_dir) as base:
+                for label in ("cold", "warm"):
+                    latencies = measure(_port(base), paths, args.clients)
+                    passes.append((f"{label}, {args.clients} clients", latencies))
+            for label, (latencies, errors) in passes:
                 p50, p95 = _percentiles(latencies)
                 print(
                     f"{name:24} | {label:18} | {len(paths):>8} | {p50:7.1f} | {p95:7.1f} | "
                     f"{len(errors)}",
                     flush=True,
                 )
-        if server is not None:
-            _stop(server)
 
 
-def _start(data_dir: Path) -> tuple[subprocess.Popen, int]:
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "romareact", "serve", "--data-dir", str(data_dir),
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    _wait(port, server)
-    return server, port
-
-
-def _stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    server.wait(timeout=10)
+def _port(base: str) -> int:
+    return urllib.parse.urlsplit(base).port
 
 
 if __name__ == "__main__":

@@ -16,42 +16,26 @@ Targets at 100,000 events: page + data <= 15 MB, markers drawn <= 5 s.
 from __future__ import annotations
 
 import argparse
-import functools
 import html
-import http.server
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import folium
-from folium.plugins import MarkerCluster
 
 from benchmarks.synthetic import fill_public_database, synthetic_events
-from mapping.build import _CLUSTER, LEAFLET_CSS, LEAFLET_JS, write_map
+from mapping.build import leaflet_map, marker_cluster, write_map
 from tests.browser_support import launch, require_browser, route_offline
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+from tests.local_servers import serve_folder
 
 
 def naive_map(events: list[dict], path: Path) -> None:
-    fmap = folium.Map(location=(42.75, 25.3), zoom_start=7)
+    fmap = leaflet_map()
     # Folium's popups need jQuery; icons and Bootstrap are left out, as in ours.
-    fmap.default_js = [
-        ("leaflet", LEAFLET_JS),
-        ("jquery", "https://cdn.jsdelivr.net/npm/jquery@3.7.1/dist/jquery.min.js"),
-    ]
-    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
-    cluster = MarkerCluster()
-    cluster.default_js = [("markerclusterjs", _CLUSTER + "leaflet.markercluster.js")]
-    cluster.default_css = [
-        ("markerclustercss", _CLUSTER + "MarkerCluster.css"),
-        ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"),
-    ]
-    cluster.add_to(fmap)
+    fmap.default_js.append(
+        ("jquery", "https://cdn.jsdelivr.net/npm/jquery@3.7.1/dist/jquery.min.js")
+    )
+    cluster = marker_cluster().add_to(fmap)
     for e in events:
         popup = (
             f"<b>{html.escape(e['title'])}</b><br>{html.escape(e['date'])} · "
@@ -95,13 +79,12 @@ def main() -> None:
     require_browser()
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve_folder(Path(tmp)) as base,
+        sync_playwright() as playwright,
+    ):
         root = Path(tmp)
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root))
-        )
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{server.server_port}"
         browser = launch(playwright)
         print(f"{'events':>8} | {'approach':9} | {'page+data MB':>12} | {'on disk MB':>10} | "
               f"{'build s':>7} | {'drawn s':>7}")  # fmt: skip
@@ -124,8 +107,6 @@ def main() -> None:
                 drawn = time_to_markers(browser, f"{base}/{size}/naive.html", False, args.timeout)
                 _row(size, "naive", page_bytes, page_bytes, build, drawn)
         browser.close()
-        server.shutdown()
-        server.server_close()
 
 
 def _row(size, approach, page_bytes, on_disk, build, drawn) -> None:

@@ -68,9 +68,13 @@ class Place:
 
 
 def distance_km(a: Place, b: Place) -> float:
+    return point_distance_km(a.lat, a.lon, b.lat, b.lon)
+
+
+def point_distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Distance in kilometres (equirectangular: exact enough within a country, and fast)."""
-    x = math.radians(b.lon - a.lon) * math.cos(math.radians((a.lat + b.lat) / 2))
-    y = math.radians(b.lat - a.lat)
+    x = math.radians(lon2 - lon1) * math.cos(math.radians((lat1 + lat2) / 2))
+    y = math.radians(lat2 - lat1)
     return 6371.0 * math.hypot(x, y)
 
 

@@ -19,12 +19,11 @@ from jinja2 import Template
 
 from mapping.escape import script_json
 from mapping.feed import atom_feed
-from mapping.geojson import to_geojson
+from mapping.geojson import load_events, to_geojson
 from mapping.payload import (
     details_chunks,
     details_script,
     load_areas,
-    load_map_events,
     markers_payload,
     markers_script,
 )
@@ -99,6 +98,25 @@ def _map_js() -> str:
     return resources.files("mapping").joinpath("static/map.js").read_text(encoding="utf-8")
 
 
+def leaflet_map(**options) -> folium.Map:
+    """A Folium map of Bulgaria that loads only Leaflet (no jQuery, Bootstrap or icon fonts)."""
+    fmap = folium.Map(location=BULGARIA_CENTRE, zoom_start=7, **options)
+    fmap.default_js = [("leaflet", LEAFLET_JS)]
+    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
+    return fmap
+
+
+def marker_cluster(**options) -> MarkerCluster:
+    """A MarkerCluster that loads markercluster 1.5.3 from the same CDN as Leaflet."""
+    cluster = MarkerCluster(name="Събития / Events", options=options)
+    cluster.default_js = [("markerclusterjs", _CLUSTER + "leaflet.markercluster.js")]
+    cluster.default_css = [
+        ("markerclustercss", _CLUSTER + "MarkerCluster.css"),
+        ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"),
+    ]
+    return cluster
+
+
 def build_map(
     data_base: str = "data/",
     geojson_url: str | None = "events.geojson",
@@ -107,20 +125,9 @@ def build_map(
     live: bool = False,
 ) -> folium.Map:
     """The map page. Its data comes from `{data_base}markers.js` and `details/N.js`."""
-    fmap = folium.Map(location=BULGARIA_CENTRE, zoom_start=7, tiles=None, control_scale=True)
-    # Only what the page uses: Leaflet (no jQuery, Bootstrap or icon fonts).
-    fmap.default_js = [("leaflet", LEAFLET_JS)]
-    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
+    fmap = leaflet_map(tiles=None, control_scale=True)
     folium.TileLayer("OpenStreetMap", attr=ATTRIBUTION, name="OpenStreetMap").add_to(fmap)
-    cluster = MarkerCluster(
-        name="Събития / Events",
-        options={"chunkedLoading": True, "chunkInterval": 150, "chunkDelay": 20},
-    )
-    cluster.default_js = [("markerclusterjs", _CLUSTER + "leaflet.markercluster.js")]
-    cluster.default_css = [
-        ("markerclustercss", _CLUSTER + "MarkerCluster.css"),
-        ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"),
-    ]
+    cluster = marker_cluster(chunkedLoading=True, chunkInterval=150, chunkDelay=20)
     cluster.add_to(fmap)
     config = {
         "map": fmap.get_name(),
@@ -150,7 +157,7 @@ def write_map(public_db: str | Path, out_dir: str | Path) -> dict:
     and feed.atom. Returns their paths, the event count and the bytes written."""
     out = Path(out_dir)
     (out / "data" / "details").mkdir(parents=True, exist_ok=True)
-    events = load_map_events(public_db)
+    events = load_events(public_db)
     html_path = out / "index.html"
     html_path.write_text(render_map_html(), encoding="utf-8")
     markers_path = out / "data" / "markers.js"

@@ -54,7 +54,7 @@ class EventFilter:
         return " and ".join(clauses), params
 
 
-def _database(public_db) -> sqlite_utils.Database:
+def as_database(public_db: str | Path | sqlite_utils.Database) -> sqlite_utils.Database:
     if isinstance(public_db, sqlite_utils.Database):
         return public_db
     return sqlite_utils.Database(public_db)
@@ -67,7 +67,7 @@ def load_events(
     limit: int | None = None,
 ) -> list[dict]:
     """Public events with coordinates that pass the filter, newest first."""
-    db = _database(public_db)
+    db = as_database(public_db)
     if "events" not in db.table_names():
         return []
     where, params = (event_filter or EventFilter()).where()
@@ -89,17 +89,26 @@ def story_sources(event: dict) -> list[dict]:
     return [{"name": s.get("name"), "url": safe_url(s.get("url"))} for s in sources]
 
 
-def feature(event: dict) -> dict:
+def feature(row: dict, keys: tuple[str, ...] | None = PROPERTIES) -> dict:
+    """A point feature; its properties are `keys` of the row (None: every other column)."""
+    if keys is None:
+        keys = tuple(k for k in row if k not in ("lat", "lon"))
+    properties = {key: row.get(key) for key in keys}
+    if "sources" in properties:
+        properties["sources"] = story_sources(row)
     return {
         "type": "Feature",
-        "id": event["id"],
-        "geometry": {"type": "Point", "coordinates": [event["lon"], event["lat"]]},
-        "properties": {
-            **{key: event.get(key) for key in PROPERTIES},
-            "sources": story_sources(event),
-        },
+        "id": row.get("id"),
+        "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+        "properties": properties,
     }
 
 
-def to_geojson(events: list[dict]) -> dict:
-    return {"type": "FeatureCollection", "features": [feature(event) for event in events]}
+def to_geojson(rows: list[dict], keys: tuple[str, ...] | None = PROPERTIES) -> dict:
+    """A FeatureCollection of the rows that have a point."""
+    features = [
+        feature(row, keys)
+        for row in rows
+        if row.get("lat") is not None and row.get("lon") is not None
+    ]
+    return {"type": "FeatureCollection", "features": features}

@@ -20,36 +20,16 @@ from pathlib import Path
 import sqlite_utils
 
 from mapping.escape import script_json
-from mapping.geojson import story_sources
+from mapping.geojson import as_database, story_sources
 from romareact.categories import CATEGORIES
 
 CHUNK = 100
 PRECISIONS = ("neighbourhood", "settlement", "municipality", "province")
 _EPOCH = date(1970, 1, 1)
 
-_EVENT_COLUMNS = """
-id, title, excerpt, date, place, neighbourhood, municipality, province, lat, lon, precision,
-sensitive, category, review_status, source, source_url, sources
-"""
-
-
-def load_map_events(public_db: str | Path | sqlite_utils.Database) -> list[dict]:
-    """Every public event with coordinates, newest first (the order the chunks follow)."""
-    db = public_db if isinstance(public_db, sqlite_utils.Database) else None
-    db = db or sqlite_utils.Database(public_db)
-    if "events" not in db.table_names():
-        return []
-    return list(
-        db.query(
-            f"select {_EVENT_COLUMNS} from events where lat is not null and lon is not null "
-            "order by date desc, id"
-        )
-    )
-
 
 def load_areas(public_db: str | Path | sqlite_utils.Database) -> list[dict]:
-    db = public_db if isinstance(public_db, sqlite_utils.Database) else None
-    db = db or sqlite_utils.Database(public_db)
+    db = as_database(public_db)
     if "areas" not in db.table_names():
         return []
     return list(db.query("select * from areas where lat is not null order by level, id"))

@@ -9,12 +9,12 @@ database (romareact.publish), so the public side follows at once.
 from __future__ import annotations
 
 import hashlib
-import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
+from geocode.gazetteer import point_distance_km
 from romareact.categories import CATEGORIES
 from romareact.db import audit, utcnow, write_transaction
 from romareact.publish import COMMUNITY_SOURCE
@@ -103,15 +103,6 @@ def relocate(newsroom: sqlite_utils.Database, item_id: str, place_id: str, actor
               actor=actor)  # fmt: skip
 
 
-def _distance_km(lat1, lon1, lat2, lon2) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = (
-        math.sin((p2 - p1) / 2) ** 2
-        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 12742.0 * math.asin(min(1.0, math.sqrt(a)))
-
-
 def drop_pin(
     newsroom: sqlite_utils.Database, item_id: str, lat: float, lon: float, actor: str
 ) -> str:
@@ -123,7 +114,7 @@ def drop_pin(
         "and lon between ? and ?", [lat - 0.3, lat + 0.3, lon - 0.4, lon + 0.4]))  # fmt: skip
     if not settlements:
         settlements = list(newsroom.query("select * from places where kind = 'settlement'"))
-    nearest = min(settlements, key=lambda p: _distance_km(lat, lon, p["lat"], p["lon"]))
+    nearest = min(settlements, key=lambda p: point_distance_km(lat, lon, p["lat"], p["lon"]))
     pin_id = f"pin:{item_id}:{secrets.token_hex(3)}"
     with write_transaction(newsroom):
         newsroom["places"].insert(

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from romareact.db import utcnow, write_transaction
+from romareact.db import audit, utcnow, write_transaction
 from romareact.paths import shipped_data
 
 KINDS = ("feed", "listing")
@@ -120,3 +120,23 @@ def sources_to_crawl(
 def health_report(db: sqlite_utils.Database) -> list[dict]:
     """The source_health_report view: one row per source, failing ones first."""
     return list(db.query("select * from source_health_report"))
+
+
+def set_enabled(db: sqlite_utils.Database, source_id: str, enabled: bool, actor: str) -> bool:
+    """Enable or disable a source (audited); a re-enabled source starts with a clean record.
+    Returns False when there is no such source."""
+    with write_transaction(db):
+        row = db.execute("select enabled from sources where id = ?", [source_id]).fetchone()
+        if row is None:
+            return False
+        db["sources"].update(source_id, {"enabled": int(enabled)})
+        if enabled:
+            db.execute(
+                "update source_health set consecutive_failures = 0, disabled_reason = null, "
+                "next_due = null where source_id = ?",
+                [source_id],
+            )
+        action = "source.enabled" if enabled else "source.disabled"
+        audit(db, action, "sources", source_id, {"enabled": row[0]}, {"enabled": int(enabled)},
+              actor=actor)  # fmt: skip
+    return True

@@ -11,6 +11,7 @@ import hmac
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import sqlite_utils
 
@@ -114,6 +115,11 @@ def get_active_user(newsroom: sqlite_utils.Database, username: str) -> dict | No
     )
 
 
+@cache
+def _unknown_user_hash() -> str:
+    return hash_password(secrets.token_hex(16))
+
+
 def _since() -> str:
     return (datetime.now(UTC) - FAILURE_WINDOW).isoformat(timespec="seconds")
 
@@ -133,8 +139,8 @@ def authenticate(
     """The user, if the password is right; a failure is recorded for throttling."""
     username = (username or "").strip().lower()
     user = get_active_user(newsroom, username)
-    # Hash even for unknown users, so timing does not tell which usernames exist.
-    ok = check_password(password, user["password_hash"] if user else hash_password("x" * 12))
+    # Check a hash even for unknown users, so timing does not tell which usernames exist.
+    ok = check_password(password, user["password_hash"] if user else _unknown_user_hash())
     if ok and user:
         return user
     with write_transaction(newsroom):

@@ -86,6 +86,19 @@ def require_browser() -> None:
         skip_or_fail(f"needs Debian's chromium at {CHROMIUM} (.ci/run installs it)")
 
 
+def require_map_assets() -> None:
+    """Fetch the npm packages of the CDN files the map loads (skip or fail without them)."""
+    from mapping.build import LEAFLET_JS, marker_cluster
+
+    urls = [LEAFLET_JS, *(url for _, url in marker_cluster().default_js)]
+    try:
+        for url in urls:
+            match = _CDN.match(url)
+            npm_package(match["name"], match["version"])
+    except AssetsUnavailable as error:
+        skip_or_fail(f"Leaflet packages unavailable: {error}")
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 

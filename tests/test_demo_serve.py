@@ -2,14 +2,13 @@
 
 import json
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 
 import pytest
+from local_servers import romareact_serve
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +51,6 @@ def test_demo_writes_the_map(demo_dir):
     assert len(geojson["features"]) == 24
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(url):
     with urllib.request.urlopen(url, timeout=5) as response:
         return response.status, response.read().decode("utf-8")
@@ -65,34 +58,8 @@ def _get(url):
 
 def test_serve_answers_with_datasette_and_the_map(demo_dir):
     data_dir, _ = demo_dir
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-P",
-            "-m",
-            "romareact",
-            "serve",
-            "--port",
-            str(port),
-            "--data-dir",
-            str(data_dir),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, _ = _get(base + "/")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert server.poll() is None, server.stderr.read()
-                assert time.monotonic() < deadline, "serve did not answer within 60 s"
-                time.sleep(0.3)
+    with romareact_serve(data_dir) as base:
+        status, _ = _get(base + "/")
         assert status == 200
         status, page = _get(base + "/map")
         assert status == 200 and "L.markerClusterGroup" in page
@@ -104,6 +71,3 @@ def test_serve_answers_with_datasette_and_the_map(demo_dir):
             _get(base + "/newsroom/items.json")
         assert refused.value.code == 403
         refused.value.close()
-    finally:
-        server.terminate()
-        server.communicate(timeout=30)

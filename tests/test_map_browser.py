@@ -3,18 +3,12 @@ shared URLs, embed mode, language, proportional symbols; served statically and b
 
 from __future__ import annotations
 
-import functools
-import http.server
-import subprocess
-import sys
-import threading
-import time
-import urllib.request
 from datetime import date
 
 import pytest
-from browser_support import AssetsUnavailable, launch, npm_package, require_browser, skip_or_fail
+from browser_support import launch, require_browser, require_map_assets
 from browser_support import route_offline as offline
+from local_servers import romareact_serve, serve_folder
 from test_map import public_event
 
 from mapping.build import write_map
@@ -69,16 +63,7 @@ def _expected(events, category=None, since=None):
 
 @pytest.fixture(scope="module")
 def assets():
-    try:
-        npm_package("leaflet", "1.9.4")
-        npm_package("leaflet.markercluster", "1.5.3")
-    except AssetsUnavailable as error:
-        skip_or_fail(f"Leaflet packages unavailable: {error}")
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
+    require_map_assets()
 
 
 @pytest.fixture(scope="module")
@@ -89,12 +74,8 @@ def site(tmp_path_factory):
     public.close()
     out = tmp_path_factory.mktemp("site")
     write_map(data_dir / "public.db", out)
-    handler = functools.partial(_QuietHandler, directory=str(out))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}/index.html", "data_dir": data_dir}
-    server.shutdown()
-    server.server_close()
+    with serve_folder(out) as base:
+        yield {"url": f"{base}/index.html", "data_dir": data_dir}
 
 
 @pytest.fixture(scope="module")
@@ -210,35 +191,11 @@ def test_language_switch_embed_and_symbols(page, site):
     assert "GeoNames" in page.text_content(".leaflet-control-attribution")
 
 
-def test_datasette_serves_the_same_map(page, site, tmp_path):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = open(tmp_path / "serve.log", "w+b")  # noqa: SIM115 - closed in the finally below
-    server = subprocess.Popen(
-        [sys.executable, "-m", "romareact", "serve", "--data-dir", str(site["data_dir"]),
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=log,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/map", timeout=5):
-                    break
-            except OSError:
-                assert server.poll() is None, (tmp_path / "serve.log").read_text()
-                assert time.monotonic() < deadline
-                time.sleep(0.3)
-        _open(page, f"http://127.0.0.1:{port}/map#cat=housing")
+def test_datasette_serves_the_same_map(page, site):
+    with romareact_serve(site["data_dir"]) as base:
+        _open(page, f"{base}/map#cat=housing")
         assert _visible(page) == len(_expected(_events(), "housing"))
         links = page.locator(".rr-links a")
         hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
         assert "/map/events.geojson?category=housing" in hrefs
         assert "/public/events?category__exact=housing" in hrefs
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()

@@ -202,6 +202,20 @@ def test_editors_cannot_manage_users_admins_can(newsroom_site):
     assert Browser(newsroom_site["datasette"]).login("ivan").status_code == 302
 
 
+def test_admins_disable_and_enable_sources(newsroom_site):
+    admin = Browser(newsroom_site["datasette"])
+    admin.login("admin")
+    assert admin.post("/newsroom/-/sources", {"source": "a", "enabled": "0"}).status_code == 302
+    newsroom = newsroom_db(newsroom_site["data_dir"])
+    assert newsroom["sources"].get("a")["enabled"] == 0
+    log = list(newsroom.query("select * from audit_log where action = 'source.disabled'"))
+    assert [(e["actor"], e["row_id"]) for e in log] == [("admin", "a")]
+    editor = Browser(newsroom_site["datasette"])
+    editor.login("maria")
+    assert editor.post("/newsroom/-/sources", {"source": "a", "enabled": "1"}).status_code == 403
+    assert newsroom["sources"].get("a")["enabled"] == 0
+
+
 def test_sessions_survive_a_restart_only_with_a_configured_secret(data_dir, monkeypatch):
     workspace = open_workspace(data_dir)
     add_user(workspace.newsroom, "maria", PASSWORD, "editor", actor="test")

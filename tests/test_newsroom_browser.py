@@ -5,16 +5,10 @@ public form to the queue to the map."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 import sqlite_utils
-from browser_support import launch, npm_package, require_browser, route_offline, skip_or_fail
+from browser_support import launch, require_browser, require_map_assets, route_offline
+from local_servers import romareact_serve
 from test_open_dataset import add_story
 
 from romareact.publish import export_public, refresh_events
@@ -39,11 +33,7 @@ def _place(newsroom, name, province):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    try:
-        npm_package("leaflet", "1.9.4")
-        npm_package("leaflet.markercluster", "1.5.3")
-    except Exception as error:
-        skip_or_fail(f"Leaflet packages unavailable: {error}")
+    require_map_assets()
     data_dir = tmp_path_factory.mktemp("newsroom")
     workspace = open_workspace(data_dir)
     newsroom = workspace.newsroom
@@ -61,29 +51,8 @@ def server(tmp_path_factory):
     refresh_events(newsroom)
     export_public(newsroom, workspace.public)
     workspace.close()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    log = open(data_dir / "serve.log", "w+b")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "romareact", "serve", "--data-dir", str(data_dir),
-         "--port", str(port)],
-        stdout=log, stderr=log, env={**os.environ, "ROMAREACT_SECRET": "browser-test-secret"},
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(base + "/-/versions.json", timeout=5):
-                break
-        except OSError:
-            assert process.poll() is None, (data_dir / "serve.log").read_text()
-            assert time.monotonic() < deadline
-            time.sleep(0.3)
-    yield {"base": base, "data_dir": data_dir, "vidin_dunavtsi": _vidin(data_dir)}
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    with romareact_serve(data_dir, env={"ROMAREACT_SECRET": "browser-test-secret"}) as base:
+        yield {"base": base, "data_dir": data_dir, "vidin_dunavtsi": _vidin(data_dir)}
 
 
 def _vidin(data_dir):

@@ -252,10 +252,10 @@ def get(datasette, path, **kwargs):
     return asyncio.run(fetch())
 
 
-def test_live_map_data_matches_the_static_export(served, workspace, tmp_path):
+def test_live_map_data_matches_the_static_export(served, data_dir, tmp_path):
     from mapping.build import write_map
 
-    write_map(workspace.public.conn.execute("pragma database_list").fetchone()[2], tmp_path / "s")
+    write_map(data_dir / "public.db", tmp_path / "s")
     live = get(served, "/map/data/markers.js")
     assert live.headers["content-type"].startswith("application/javascript")
     assert live.text == (tmp_path / "s/data/markers.js").read_text(encoding="utf-8")

@@ -15,21 +15,20 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 
 import sqlite_utils
 from datasette.utils.asgi import Response
 
 from datasette import hookimpl
+from geocode.gazetteer import point_distance_km
 from mapping.build import render_map_html
 from mapping.feed import atom_feed
-from mapping.geojson import EventFilter, load_events, story_sources, to_geojson
+from mapping.geojson import EventFilter, load_events, to_geojson
 from mapping.payload import (
     CHUNK,
     details_chunks,
     details_script,
     load_areas,
-    load_map_events,
     markers_payload,
     markers_script,
 )
@@ -67,7 +66,7 @@ async def _markers(datasette) -> tuple[str, list[str]]:
 async def _build_markers(db, version) -> tuple[str, list[str]]:
     def build(conn):
         wrapped = sqlite_utils.Database(conn)
-        events = load_map_events(wrapped)
+        events = load_events(wrapped)
         script = markers_script(markers_payload(events, load_areas(wrapped)))
         return script, [event["id"] for event in events]
 
@@ -181,23 +180,9 @@ def _can_render_geojson(columns):
 
 
 def _render_geojson(rows, columns):
-    features = []
-    for row in rows:
-        event = dict(zip(columns, row, strict=False))
-        if event.get("lat") is None or event.get("lon") is None:
-            continue
-        properties = {k: v for k, v in event.items() if k not in ("lat", "lon")}
-        if "sources" in properties:
-            properties["sources"] = story_sources(event)
-        features.append(
-            {
-                "type": "Feature",
-                "id": event.get("id"),
-                "geometry": {"type": "Point", "coordinates": [event["lon"], event["lat"]]},
-                "properties": properties,
-            }
-        )
-    body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
+    # Any table view: every column of the view becomes a property.
+    events = [dict(zip(columns, row, strict=False)) for row in rows]
+    body = json.dumps(to_geojson(events, keys=None), ensure_ascii=False)
     return Response(body, content_type=_GEOJSON)
 
 
@@ -215,16 +200,13 @@ def register_output_renderer():
     return {"extension": "geojson", "render": _render_geojson, "can_render": _can_render_geojson}
 
 
-def distance_km(lat1, lon1, lat2, lon2):
-    """Great-circle distance in kilometres (haversine), for the 'events near a place' query."""
+def _distance_km(lat1, lon1, lat2, lon2):
+    """SQL distance_km(): for the 'events near a place' query; NULL where a point is missing."""
     if None in (lat1, lon1, lat2, lon2):
         return None
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0088 * 2 * math.asin(min(1.0, math.sqrt(a)))
+    return point_distance_km(lat1, lon1, lat2, lon2)
 
 
 @hookimpl
 def prepare_connection(conn):
-    conn.create_function("distance_km", 4, distance_km, deterministic=True)
+    conn.create_function("distance_km", 4, _distance_km, deterministic=True)

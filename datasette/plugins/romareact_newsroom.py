@@ -26,7 +26,7 @@ from datasette.utils.asgi import Forbidden, Response
 from markupsafe import Markup, escape
 
 from datasette import hookimpl
-from romareact import curation, users
+from romareact import curation, sources, users
 from romareact.categories import CATEGORIES
 from romareact.db import connect
 from romareact.publish import export_public, refresh_events
@@ -221,6 +221,15 @@ async def logout(datasette, request):
 
 # ---- the review queue ----
 
+# Shared by the queue's rows and its counts, so both filter the same way.
+_QUEUE_FROM = """
+from items
+left join sources on sources.id = items.source_id
+left join mentions on mentions.item_id = items.id and mentions.is_primary = 1
+left join places on places.id = mentions.place_id
+left join places as parent on parent.id = places.parent_id
+left join events on events.id = coalesce(items.cluster_id, items.id)
+"""
 _QUEUE_SQL = """
 select items.id, items.title, items.published, items.fetched, items.relevance, items.status,
        items.reject_reason, items.source_id, sources.name as source,
@@ -228,12 +237,7 @@ select items.id, items.title, items.published, items.fetched, items.relevance, i
             else places.name end as place,
        places.province, events.category, coalesce(items.cluster_id, items.id) as story,
        (select count(*) from items as i where i.cluster_id = items.cluster_id) as story_items
-from items
-left join sources on sources.id = items.source_id
-left join mentions on mentions.item_id = items.id and mentions.is_primary = 1
-left join places on places.id = mentions.place_id
-left join places as parent on parent.id = places.parent_id
-left join events on events.id = coalesce(items.cluster_id, items.id)
+{from_}
 where {where}
 order by items.relevance is null, items.relevance desc,
          coalesce(items.published, items.fetched) desc, items.id
@@ -241,8 +245,9 @@ limit :limit offset :offset
 """
 
 
-def _queue_filters(args) -> tuple[str, dict, dict]:
-    """SQL conditions and parameters from the queue's filter form; always parameterised."""
+def _queue_filters(args) -> tuple[list[str], dict, dict]:
+    """SQL conditions and parameters from the queue's filter form, all but the status (the
+    counts per status need the rest alone); always parameterised."""
     chosen = {
         key: (args.get(key) or "").strip()
         for key in ("status", "source", "province", "category", "from", "to", "q")
@@ -250,9 +255,6 @@ def _queue_filters(args) -> tuple[str, dict, dict]:
     if "status" not in args:
         chosen["status"] = "new"
     clauses, params = ["1 = 1"], {}
-    if chosen["status"] and chosen["status"] != "all":
-        clauses.append("items.status = :status")
-        params["status"] = chosen["status"]
     if chosen["source"]:
         clauses.append("items.source_id = :source")
         params["source"] = chosen["source"]
@@ -275,37 +277,36 @@ def _queue_filters(args) -> tuple[str, dict, dict]:
         if words:
             clauses.append("items.rowid in (select rowid from items_fts where items_fts match :q)")
             params["q"] = " ".join(f'"{w}"' for w in words)
-    return " and ".join(clauses), params, chosen
+    return clauses, params, chosen
 
 
 async def queue(datasette, request):
     _require(request)
     newsroom = datasette.get_database("newsroom")
-    where, params, chosen = _queue_filters(request.args)
+    clauses, params, chosen = _queue_filters(request.args)
     try:
         offset = max(0, int(request.args.get("offset") or 0))
     except ValueError:
         offset = 0
+    where = " and ".join(clauses)
+    where_listed, listed = where, {**params, "limit": PAGE_SIZE, "offset": offset}
+    if chosen["status"] not in ("", "all"):
+        where_listed += " and items.status = :status"
+        listed["status"] = chosen["status"]
     rows = (
-        await newsroom.execute(
-            _QUEUE_SQL.format(where=where), {**params, "limit": PAGE_SIZE, "offset": offset}
-        )
+        await newsroom.execute(_QUEUE_SQL.format(from_=_QUEUE_FROM, where=where_listed), listed)
     ).rows
-    base_where = where.replace("items.status = :status", "1 = 1")
     counts = {
         row["status"]: row["n"]
         for row in (
             await newsroom.execute(
-                "select items.status, count(*) as n from items "
-                "left join mentions on mentions.item_id = items.id and mentions.is_primary = 1 "
-                "left join places on places.id = mentions.place_id "
-                "left join events on events.id = coalesce(items.cluster_id, items.id) "
-                f"where {base_where} group by items.status",
-                {k: v for k, v in params.items() if k != "status"},
+                f"select items.status, count(*) as n {_QUEUE_FROM} where {where} "
+                "group by items.status",
+                params,
             )
         ).rows
     }
-    sources = (await newsroom.execute("select id, name from sources order by name")).rows
+    source_rows = (await newsroom.execute("select id, name from sources order by name")).rows
     provinces = [
         r["name"]
         for r in (
@@ -329,7 +330,7 @@ async def queue(datasette, request):
         rows=rows,
         counts=counts,
         chosen=chosen,
-        sources=sources,
+        sources=source_rows,
         provinces=provinces,
         submissions=submissions,
         offset=offset,
@@ -627,24 +628,7 @@ async def sources_page(datasette, request):
         source_id, enabled = form.get("source") or "", form.get("enabled") == "1"
 
         def toggle(conn):
-            db = sqlite_utils.Database(conn)
-            from romareact.db import audit, write_transaction
-
-            with write_transaction(db):
-                before = db.execute("select enabled from sources where id = ?", [source_id])
-                row = before.fetchone()
-                if row is None:
-                    return
-                db["sources"].update(source_id, {"enabled": int(enabled)})
-                if enabled:  # a re-enabled source starts afresh
-                    db.execute(
-                        "update source_health set consecutive_failures = 0, "
-                        "disabled_reason = null, next_due = null where source_id = ?",
-                        [source_id],
-                    )
-                action = "source.enabled" if enabled else "source.disabled"
-                before, after = {"enabled": row[0]}, {"enabled": int(enabled)}
-                audit(db, action, "sources", source_id, before, after, actor=actor)
+            sources.set_enabled(sqlite_utils.Database(conn), source_id, enabled, actor)
 
         await newsroom.execute_write_fn(toggle, block=True)
         return Response.redirect("/newsroom/-/sources")
