@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import trafilatura
 from scrapy.http import TextResponse
 
 
 def extract_article(response: TextResponse) -> dict:
     """Title, text, author, date and canonical link of an article page (missing keys are None)."""
+    import trafilatura  # on first use: a feed-only crawl never needs it, and it loads slowly
+
     document = trafilatura.bare_extraction(
         response.text,
         url=response.url,

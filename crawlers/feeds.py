@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import html.entities
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -18,11 +20,21 @@ from lxml import etree
 from romareact.dates import normalise_date
 
 ATOM = "{http://www.w3.org/2005/Atom}"
+RSS1 = "{http://purl.org/rss/1.0/}"
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 _PARSER = etree.XMLParser(
     resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True
 )
+# An "&" that does not start an XML entity or character reference; group 1: an HTML name.
+_LOOSE_AMPERSAND = re.compile(
+    rb"&(?!(?:lt|gt|amp|quot|apos);|#[0-9]+;|#x[0-9a-fA-F]+;)(?:([A-Za-z][A-Za-z0-9]*);)?"
+)
+_CONTROL_CHARS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_ROOT_ENDS = (b"</rss", b"</feed", b"</rdf:RDF")
+_ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]")
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([\w.-]+)""")
 
 
 @dataclass
@@ -105,18 +117,82 @@ def _atom(feed) -> list[FeedEntry]:
     return entries
 
 
-def _fast(body: bytes) -> ParsedFeed | None:
-    try:
-        root = etree.fromstring(body, _PARSER)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
+def _rdf(root) -> list[FeedEntry]:
+    entries = []
+    for item in root.iter(f"{RSS1}item"):
+        link = _text(item.find(f"{RSS1}link")) or item.get(f"{RDF}about")
+        entries.append(
+            _entry(
+                item,
+                title=_text(item.find(f"{RSS1}title")),
+                link=link,
+                guid=item.get(f"{RDF}about") or link,
+                summary=_text(item.find(f"{CONTENT}encoded"))
+                or _text(item.find(f"{RSS1}description")),
+                author=_text(item.find(f"{DC}creator")),
+                published_raw=_text(item.find(f"{DC}date")),
+            )
+        )
+    return entries
+
+
+def _read(root) -> ParsedFeed | None:
     if root is None:
         return None
     if root.tag == "rss" and root.find("channel") is not None:
         return ParsedFeed(_rss(root.find("channel")))
     if root.tag == f"{ATOM}feed":
         return ParsedFeed(_atom(root))
-    return None  # RSS 1.0/RDF, old Atom, anything unusual: feedparser knows them
+    if root.tag == f"{RDF}RDF":
+        return ParsedFeed(_rdf(root))
+    return None  # old Atom, anything unusual: feedparser knows them
+
+
+def _fast(body: bytes) -> ParsedFeed | None:
+    try:
+        root = etree.fromstring(body, _PARSER)
+    except (etree.XMLSyntaxError, ValueError) as error:
+        return _recovered(body, error)
+    return _read(root)
+
+
+def _recovered(body: bytes, error: Exception) -> ParsedFeed | None:
+    """A feed with a common small flaw, repaired without losing a character: HTML entities
+    XML does not know (&nbsp; &colon;) written as character references, a bare "&" as
+    &amp;, stray control characters dropped, junk after the closing root tag cut off. Only
+    for text that decodes cleanly in its declared encoding (else the charset is wrong and
+    feedparser guesses better), and only if every entry the document opens comes out;
+    anything else goes to feedparser."""
+    declared = _DECLARED_ENCODING.match(body)
+    encoding = declared.group(1).decode("ascii").lower() if declared else "utf-8"
+    if encoding.startswith(("utf-16", "utf-32", "ucs")):
+        return None  # byte-level repairs need an ASCII-compatible encoding
+    try:
+        body.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
+    repaired = _CONTROL_CHARS.sub(b"", _LOOSE_AMPERSAND.sub(_as_reference, body))
+    end = max(repaired.rfind(tag) for tag in _ROOT_ENDS)
+    if end != -1:
+        repaired = repaired[: repaired.index(b">", end) + 1]
+    try:
+        parsed = _read(etree.fromstring(repaired, _PARSER))
+    except (etree.XMLSyntaxError, ValueError):
+        return None
+    if parsed is None or len(parsed.entries) != len(_ENTRY_TAG.findall(body)):
+        return None
+    parsed.bozo, parsed.error = True, str(error)
+    return parsed
+
+
+def _as_reference(match: re.Match) -> bytes:
+    name = match.group(1)
+    if name is None:
+        return b"&amp;"
+    text = html.entities.html5.get(name.decode("ascii") + ";")
+    if text is None:
+        return b"&amp;" + name + b";"  # not an entity at all: the text as written
+    return b"".join(b"&#%d;" % ord(char) for char in text)
 
 
 def _slow(body: bytes, content_type: str | None) -> ParsedFeed:

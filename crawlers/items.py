@@ -24,3 +24,4 @@ class ArticleItem:
     content_hash: str | None = None
     date_flag: str | None = None
     places: list = field(default_factory=list)
+    text: str | None = None  # what the analysis reads: the article, else the summary as text

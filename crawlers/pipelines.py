@@ -6,6 +6,7 @@ Roma-related news (the same order as `romareact analyze`).
 
 from __future__ import annotations
 
+import json
 import time
 from urllib.parse import urlsplit
 
@@ -16,11 +17,17 @@ from geocode.gazetteer import Gazetteer
 from geocode.resolve import find_places
 from romareact import db as database
 from romareact.analysis import roma_neighbourhoods
-from romareact.clusters import assign_cluster
+from romareact.clusters import find_cluster, index_sketch
 from romareact.dates import normalise_date
 from romareact.language import detect_language
 from romareact.relevance import score_text
-from romareact.sanitize import MAX_TITLE, clean_summary, content_hash, plain_text
+from romareact.sanitize import (
+    MAX_TITLE,
+    clean_summary,
+    content_hash,
+    plain_text,
+    text_of_clean_html,
+)
 from romareact.urls import canonical_url, item_id
 
 
@@ -32,8 +39,37 @@ def _newsroom_path(crawler) -> str:
 
 
 def _body(adapter) -> str:
-    """The text to analyse: the article, else the feed's summary as plain text."""
-    return adapter.get("full_text") or plain_text(adapter.get("summary")) or ""
+    """The text to analyse, as the NormalisePipeline made it."""
+    return adapter.get("text") or ""
+
+
+_ITEM_COLUMNS = (
+    "id", "source_id", "url", "canonical_url", "guid", "title", "summary", "full_text", "author",
+    "published", "published_raw", "date_flag", "fetched", "language", "relevance",
+    "roma_related", "status", "content_hash", "analysed_at", "cluster_id", "sketch",
+    "search_pending",
+)  # fmt: skip
+_KEPT_BY_EDITORS = {
+    "status": "case when items.status in ('approved', 'rejected') then items.status"
+    " else excluded.status end",
+    "cluster_id": "case when items.cluster_locked then items.cluster_id"
+    " else excluded.cluster_id end",
+}
+_UPSERT_ITEM = (
+    f"insert into items ({', '.join(_ITEM_COLUMNS)})"
+    f" values ({', '.join('?' for _ in _ITEM_COLUMNS)})"
+    " on conflict(id) do update set "
+    + ", ".join(
+        f"{column} = {_KEPT_BY_EDITORS.get(column, f'excluded.{column}')}"
+        for column in _ITEM_COLUMNS[1:]
+    )
+)
+_MENTION_COLUMNS = ("item_id", "place_id", "start", "end", "surface", "confidence", "is_primary")
+_INSERT_MENTION = (
+    "insert or replace into mentions"
+    ' (item_id, place_id, "start", "end", surface, confidence, is_primary)'
+    " values (?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 class NormalisePipeline:
@@ -54,6 +90,8 @@ class NormalisePipeline:
         text = adapter.get("full_text")
         adapter["full_text"] = text.strip() if text else None
         adapter["content_hash"] = content_hash(adapter["full_text"])
+        # What the analysis reads: the article, else the feed's summary as plain text.
+        adapter["text"] = adapter["full_text"] or text_of_clean_html(adapter["summary"]) or ""
         adapter["language"] = detect_language(f"{adapter.get('title') or ''} {_body(adapter)}")
         raw = adapter.get("published_raw")
         adapter["published_raw"] = raw.strip()[:200] if raw else None
@@ -146,10 +184,15 @@ class StorePipeline:
     Items are written in small batches (up to FLUSH_ITEMS, or every FLUSH_SECONDS): one
     transaction per batch instead of per item. A killed crawl loses at most the last
     unwritten batch, which the next crawl fetches again; the database stays sound.
+    Written items join the search index in bulk, every INDEX_ITEMS and at the end (the
+    items of a killed crawl join it at the end of the next).
+    (A writer thread was tried and measured slower: each SQLite call gives up Python's lock
+    and then waits to get it back from the busy crawl thread.)
     """
 
     FLUSH_ITEMS = 100
     FLUSH_SECONDS = 1.0
+    INDEX_ITEMS = 5000
 
     def __init__(self, db_path: str, stats):
         self.db_path = db_path
@@ -157,6 +200,7 @@ class StorePipeline:
         self.db = None
         self.pending: list[tuple[dict, list[dict]]] = []
         self.last_flush = time.monotonic()
+        self.unindexed = 0
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -168,6 +212,7 @@ class StorePipeline:
     def close_spider(self):
         if self.db is not None:
             self.flush()
+            database.index_pending_items(self.db)
             self.db.close()
 
     def flush(self) -> None:
@@ -176,33 +221,43 @@ class StorePipeline:
             return
         with database.write_transaction(self.db):
             for row, mentions in self.pending:
-                self._write(row, mentions)
+                self._write(self.db, row, mentions)
         self.stats.inc_value("romareact/stored", len(self.pending))
+        self.unindexed += len(self.pending)
         self.pending = []
         self.last_flush = time.monotonic()
+        if self.unindexed >= self.INDEX_ITEMS:
+            database.index_pending_items(self.db)
+            self.unindexed = 0
 
-    def _write(self, row: dict, mentions: list[dict]) -> None:
+    def _write(self, db, row: dict, mentions: list[dict]) -> None:
         key = row["id"]
-        previous = self.db.execute(
-            "select status, cluster_locked from items where id = ?", [key]
-        ).fetchone()
-        if previous and previous[0] in ("approved", "rejected"):
-            row["status"] = previous[0]  # an editor's decision outlives a re-crawl
-        self.db["items"].upsert(row, pk="id")
-        cluster = assign_cluster(self.db, key, row["full_text"])
-        if not (previous and previous[1]):  # an editor's merge or split stays
-            self.db["items"].update(key, {"cluster_id": cluster})
-            if cluster not in (None, key):
-                self.stats.inc_value("romareact/clustered")
+        cluster, sketch = find_cluster(db, key, row["full_text"])
+        row = {
+            **row,
+            "cluster_id": cluster,
+            "sketch": json.dumps(sketch) if sketch else None,
+            "search_pending": 1,  # indexed for search in bulk: index_pending_items
+        }
+        # One statement per item: a re-crawl refreshes the text but keeps an editor's
+        # decision (approved/rejected) and an editor's merge or split (cluster_locked).
+        locked = db.execute(
+            f"{_UPSERT_ITEM} returning cluster_locked", [row[c] for c in _ITEM_COLUMNS]
+        ).fetchone()[0]
+        index_sketch(db, key, sketch)
+        if not locked and cluster not in (None, key):
+            self.stats.inc_value("romareact/clustered")
         # An editor's place (start < 0) outlives a re-crawl and stays the primary one.
-        self.db["mentions"].delete_where("item_id = ? and start >= 0", [key])
-        chosen = self.db.execute(
+        db.execute("delete from mentions where item_id = ? and start >= 0", [key])
+        chosen = db.execute(
             "select 1 from mentions where item_id = ? and start < 0 and is_primary", [key]
         ).fetchone()
         if mentions:
             if chosen:
                 mentions = [{**m, "is_primary": 0} for m in mentions]
-            self.db["mentions"].insert_all(mentions)
+            db.conn.executemany(
+                _INSERT_MENTION, [[m[c] for c in _MENTION_COLUMNS] for m in mentions]
+            )
 
     def process_item(self, item):
         adapter = ItemAdapter(item)

@@ -16,6 +16,7 @@ from geocode.derived import derived_forms
 
 _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"[\u2010-\u2015]")
+_CAPITALISED = re.compile(r"[A-Z][a-z]+")  # how Latin town names begin
 # Towns this large have adjectives and inhabitant names worth recognising.
 DERIVED_FORMS_MIN_POPULATION = 10_000
 
@@ -125,6 +126,16 @@ class Gazetteer:
         self.latin_towns = re.compile(
             r"\b(?:" + "|".join(map(re.escape, latin_towns)) + r")\b" if latin_towns else r"(?!)"
         )
+        # The regex is slow on long texts (hundreds of alternatives at every position), so
+        # first the cheap test: does the text hold the first word of any of those names?
+        self._latin_first_words: set[str] = set()
+        self._latin_unusual = False  # a name not starting "Xxxx": always ask the regex
+        for name in latin_towns:
+            first = _CAPITALISED.match(name)
+            if first is None:
+                self._latin_unusual = True
+            else:
+                self._latin_first_words.add(first.group())
         self.corrections: dict[str, list[Correction]] = defaultdict(list)
         for correction in corrections:
             self.corrections[correction.surface].append(correction)
@@ -133,6 +144,14 @@ class Gazetteer:
             index = self.quarters if place and place.kind == "neighbourhood" else self.by_name
             if place and place not in index[correction.surface]:
                 index[correction.surface].append(place)
+
+    def names_latin_town(self, text: str) -> bool:
+        """Whether a Latin-script name of a Bulgarian town occurs in the text."""
+        if not self._latin_unusual and self._latin_first_words.isdisjoint(
+            _CAPITALISED.findall(text)
+        ):
+            return False
+        return self.latin_towns.search(text) is not None
 
     def __len__(self) -> int:
         return sum(1 for p in self.places.values() if p.kind == "settlement")

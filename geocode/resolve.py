@@ -7,7 +7,14 @@ from dataclasses import dataclass
 
 from geocode.corrections import applicable
 from geocode.gazetteer import Gazetteer, Place, distance_km, normalise_name
-from geocode.toponyms import BULGARIA_CONTEXT, Cues, NameMatch, find_cues, find_names, tokenize
+from geocode.toponyms import (
+    Cues,
+    NameMatch,
+    find_cues,
+    find_names,
+    mentions_bulgaria,
+    tokenize,
+)
 
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LEAD_CHARS = 400  # where news puts the place of the main event
@@ -105,13 +112,13 @@ def find_places(
     `lang` is the text's language; `in_bulgaria` that its source is Bulgarian.
     """
     context = f"{title}\n{text}" if title else text
-    about_bulgaria = in_bulgaria or bool(BULGARIA_CONTEXT.search(context))
+    about_bulgaria = in_bulgaria or mentions_bulgaria(context)
     if lang in FOREIGN_LANGUAGES and not about_bulgaria:
         return []
     if (
         not about_bulgaria
         and not CYRILLIC.search(context)
-        and not gazetteer.latin_towns.search(context)
+        and not gazetteer.names_latin_town(context)
     ):
         return []  # foreign Latin-script news naming no Bulgarian town: nothing to find
     tokens = tokenize(text)

@@ -12,15 +12,23 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
-from wordfreq import zipf_frequency
-
 from geocode.gazetteer import Gazetteer, Place, normalise_name
 from geocode.importers import load_provinces
 from romareact.paths import shipped_data
 
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 SENTENCE_END = re.compile(r"[.!?:;\n]\s*[\"„“”«»'(]*\s*$")
-BULGARIA_CONTEXT = re.compile(r"bulgari|българ|бугари", re.IGNORECASE)
+BULGARIA_WORDS = ("bulgari", "българ", "бугари")
+
+
+def mentions_bulgaria(*texts: str) -> bool:
+    """Whether any of the texts names Bulgaria or Bulgarians (substring tests: fast)."""
+    for text in texts:
+        lowered = text.lower()
+        if any(word in lowered for word in BULGARIA_WORDS):
+            return True
+    return False
+
 
 SETTLEMENT_MARKERS = {
     "гр", "град", "града", "градче", "с", "село", "селото", "селата", "сс", "town", "village",
@@ -174,6 +182,14 @@ def _is_person(text: str, tokens: list[Token], index: int, width: int) -> bool:
     )
 
 
+def _word_frequency(word: str, lang: str) -> float:
+    """How common a word is (Zipf scale). wordfreq is imported on first use: loading it
+    takes a quarter of a second, and most texts never ask."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, lang)
+
+
 def _latin_place(key, tokens, index, width, settlements, latin_context) -> bool:
     """Is a Latin-script name in (mostly English) text a Bulgarian settlement?"""
     following = tokens[index + width] if index + width < len(tokens) else None
@@ -182,7 +198,7 @@ def _latin_place(key, tokens, index, width, settlements, latin_context) -> bool:
     if any(p.is_town for p in settlements):
         return latin_context or key not in FOREIGN_LATIN
     # A village's Latin name is often an English word or a first name ("German", "Vladimir").
-    return latin_context and zipf_frequency(key, "en") < ENGLISH_WORD_ZIPF
+    return latin_context and _word_frequency(key, "en") < ENGLISH_WORD_ZIPF
 
 
 def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list] | None:
@@ -215,9 +231,7 @@ def find_names(
     """
     tokens = tokens if tokens is not None else tokenize(text)
     ambiguous = ambiguous_names()
-    latin_context = in_bulgaria or bool(
-        BULGARIA_CONTEXT.search(text) or BULGARIA_CONTEXT.search(context)
-    )
+    latin_context = in_bulgaria or mentions_bulgaria(text, context)
     matches: list[NameMatch] = []
     index = 0
     while index < len(tokens):
@@ -294,7 +308,7 @@ def find_names(
                 _sentence_start(text, tokens, index - width)
                 and not confirmed
                 and not any(p.is_town for p in settlements)
-                and zipf_frequency(key, "bg") >= COMMON_WORD_ZIPF
+                and _word_frequency(key, "bg") >= COMMON_WORD_ZIPF
             ):
                 continue  # "Победа за отбора...": a word that happens to open the sentence
             if surface.isascii() and not _latin_place(

@@ -41,14 +41,12 @@ def similarity(a: list[int], b: list[int]) -> float:
     return sum(1 for h in union if h in shared) / len(union)
 
 
-def assign_cluster(db: sqlite_utils.Database, item_id: str, text: str | None) -> str | None:
-    """Index the item's sketch and return the cluster it joins (None: too short to tell).
-
-    Call inside the transaction that stores the item.
-    """
-    db["item_minima"].delete_where("item_id = ?", [item_id])
+def find_cluster(
+    db: sqlite_utils.Database, item_id: str, text: str | None
+) -> tuple[str | None, list[int]]:
+    """The cluster the item's text joins and its sketch ((None, []): too short to tell)."""
     if not text or len(_WORD.findall(text)) < MIN_WORDS:
-        return None
+        return None, []
     mine = sketch(text)
     minima = mine[:INDEXED_MINIMA]
     marks = ",".join("?" for _ in minima)
@@ -63,6 +61,13 @@ def assign_cluster(db: sqlite_utils.Database, item_id: str, text: str | None) ->
         score = similarity(mine, json.loads(other_sketch or "[]"))
         if score >= best_score:
             best, best_score = other_cluster or other_id, score
-    db["item_minima"].insert_all(({"hash": h, "item_id": item_id} for h in minima), ignore=True)
-    db["items"].update(item_id, {"sketch": json.dumps(mine)})
-    return best or item_id
+    return best or item_id, mine
+
+
+def index_sketch(db: sqlite_utils.Database, item_id: str, mine: list[int]) -> None:
+    """Replace the item's indexed minima (after the item row is written: they refer to it)."""
+    db.execute("delete from item_minima where item_id = ?", [item_id])
+    db.conn.executemany(
+        "insert or ignore into item_minima (hash, item_id) values (?, ?)",
+        [(h, item_id) for h in mine[:INDEXED_MINIMA]],
+    )

@@ -355,6 +355,50 @@ def _newsroom_7_curation(db: sqlite_utils.Database) -> None:
         db["events"].add_column("unpublished", int, not_null_default=0)
 
 
+def _newsroom_8_search_index(db: sqlite_utils.Database) -> None:
+    # sqlite-utils' triggers re-index an item on any update; status changes, clusters and
+    # re-analysis do not touch the text, so only a change of the text re-indexes it. And a
+    # crawl marks the items it writes `search_pending` and indexes them in bulk
+    # (index_pending_items), several times cheaper than row by row; the triggers leave
+    # pending rows alone, so the index never holds a row twice or loses one.
+    if "search_pending" not in db["items"].columns_dict:
+        db["items"].add_column("search_pending", int)
+    db.execute("create index if not exists items_search_pending on items(id) where search_pending")
+    for trigger in ("items_ai", "items_ad", "items_au"):
+        db.execute(f"drop trigger if exists {trigger}")
+    db.executescript(
+        f"""
+        create trigger items_ai after insert on items when new.search_pending is not 1 begin
+          {_INDEX_NEW};
+        end;
+        create trigger items_ad after delete on items when old.search_pending is not 1 begin
+          {_UNINDEX_OLD};
+        end;
+        create trigger items_au after update of title, summary, full_text on items begin
+          {_UNINDEX_OLD} and old.search_pending is not 1;
+          {_INDEX_NEW} and new.search_pending is not 1;
+        end;
+        """
+    )
+
+
+_UNINDEX_OLD = """insert into items_fts (items_fts, rowid, title, summary, full_text)
+    select 'delete', old.rowid, old.title, old.summary, old.full_text where 1"""
+_INDEX_NEW = """insert into items_fts (rowid, title, summary, full_text)
+    select new.rowid, new.title, new.summary, new.full_text where 1"""
+
+
+def index_pending_items(db: sqlite_utils.Database) -> int:
+    """Add the items a crawl wrote to the search index, in one statement; their number."""
+    with write_transaction(db):
+        db.execute(
+            """insert into items_fts (rowid, title, summary, full_text)
+               select rowid, title, summary, full_text from items where search_pending"""
+        )
+        # Not a text column: the update trigger leaves this alone.
+        return db.execute("update items set search_pending = null where search_pending").rowcount
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 NEWSROOM_MIGRATIONS: list[Migration] = [
@@ -365,6 +409,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (5, "raw and flagged dates; story clusters", _newsroom_5_dates_and_clusters),
     (6, "events.sensitive, events.category_origin", _newsroom_6_event_curation),
     (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
+    (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
 ]
 
 

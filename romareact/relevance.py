@@ -75,9 +75,12 @@ def score_text(text: str, title: str | None = None, roma_places: int = 0) -> Rel
     без ток" is Roma news without the word "роми").
     """
     lexicons = _lexicons()
+    lowered = f"{title or ''}\n{text}".lower()
+    # Most news names no Roma word at all: a few substring tests skip the tokenising.
+    if not _may_hit(lowered):
+        return _relevance(0.0, [], roma_places)
     body_original = _WORD.findall(text)
     title_original = _WORD.findall(title or "")
-    lowered = f"{title or ''}\n{text}".lower()
     strength = 0.0
     matched: list[str] = []
     body_words = [w.lower() for w in body_original]
@@ -95,8 +98,56 @@ def score_text(text: str, title: str | None = None, roma_places: int = 0) -> Rel
             found *= 0.6  # one word in passing in a long text on something else
         strength += found
         matched.extend([*head, *body])
+    return _relevance(strength, matched, roma_places)
+
+
+def _relevance(strength: float, matched: list[str], roma_places: int) -> Relevance:
     if roma_places:
         strength += 1.0
         matched.append("roma-neighbourhood")
     score = 1 - math.exp(-strength / 1.2)
     return Relevance(round(score, 3), score >= THRESHOLD, tuple(dict.fromkeys(matched)))
+
+
+@cache
+def _trigger_words() -> frozenset[str]:
+    """Every word that can make a hit, in lower case."""
+    words = set()
+    for lexicon in _lexicons().values():
+        words |= {w.lower() for w in lexicon.strong}
+        if lexicon.count_form:
+            words.add(lexicon.count_form.lower())
+    return frozenset(words)
+
+
+@cache
+def _needles() -> tuple[str, ...]:
+    """Short substrings, at least one of which occurs in every word that can make a hit:
+    four letters from each word's stem ("anti-" and "анти" set aside, so "antiziganism"
+    gives "ziga"), fewer where one word holds another's."""
+    words = _trigger_words()
+    stems = {w.removeprefix("anti").removeprefix("анти").lstrip("-") or w for w in words}
+    needles = {stem[:4] for stem in stems}
+    for needle in sorted(needles):
+        rest = needles - {needle}
+        if all(any(n in w for n in rest) for w in words if needle in w):
+            needles = rest
+    return tuple(sorted(needles))
+
+
+def _may_hit(lowered: str) -> bool:
+    """Whether the lower-cased text holds a whole word that can make a hit."""
+    words = _trigger_words()
+    for needle in _needles():
+        at = lowered.find(needle)
+        while at != -1:
+            start = at  # back to the beginning of the word (hyphenated words are one word)
+            while start and (lowered[start - 1].isalpha() or lowered[start - 1] == "-"):
+                start -= 1
+            while lowered[start] == "-":  # a word begins with a letter
+                start += 1
+            word = _WORD.match(lowered, start)
+            if word and word.group() in words:
+                return True
+            at = lowered.find(needle, at + 1)
+    return False

@@ -8,7 +8,8 @@ import re
 
 import nh3
 
-_SPACES = re.compile(r"\s+")
+# A tag of nh3's output: its attribute values are double-quoted and may hold ">".
+_CLEAN_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 SUMMARY_TAGS = {"p", "br", "b", "strong", "i", "em", "ul", "ol", "li", "blockquote", "a"}
 MAX_TITLE = 500
 MAX_SUMMARY = 5000
@@ -18,8 +19,26 @@ def plain_text(value: str | None, limit: int | None = None) -> str | None:
     """Markup removed, entities decoded, whitespace collapsed."""
     if not value:
         return None
-    text = html.unescape(nh3.clean(value, tags=set()))
-    text = _SPACES.sub(" ", text).strip()
+    if "<" in value or "&" in value or "\x00" in value:
+        value = html.unescape(nh3.clean(value, tags=set()))
+    # else nothing for the sanitiser to do (most titles): it would return the text as is
+    return _shortened(_collapse(value), limit)
+
+
+def text_of_clean_html(value: str | None, limit: int | None = None) -> str | None:
+    """`plain_text` of HTML that `clean_summary` made (well-formed, escaped): the tags are
+    dropped by a regex, without a second pass of the sanitiser."""
+    if not value:
+        return None
+    return _shortened(_collapse(html.unescape(_CLEAN_TAG.sub("", value))), limit)
+
+
+def _collapse(text: str) -> str:
+    # str.split() knows the same whitespace as the regex \s+, several times faster.
+    return " ".join(text.split())
+
+
+def _shortened(text: str, limit: int | None) -> str | None:
     if limit and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text or None
@@ -43,5 +62,5 @@ def content_hash(text: str | None) -> str | None:
     """A fingerprint of the words of a text, blind to spacing and case."""
     if not text:
         return None
-    normal = _SPACES.sub(" ", text).strip().lower()
+    normal = _collapse(text).lower()
     return hashlib.sha1(normal.encode("utf-8")).hexdigest()

@@ -46,14 +46,49 @@ def test_atom_by_the_fast_path_with_xml_base():
     assert entry.published == "2026-11-20T09:15:00+00:00"
 
 
-def test_other_formats_and_broken_feeds_go_to_feedparser():
-    assert _fast(RDF) is None
-    assert [e.title for e in parse_feed(RDF).entries] == ["RDF"]
+def test_rss_1_0_by_the_fast_path():
+    assert _fast(RDF) is not None
+    [entry] = parse_feed(RDF).entries
+    assert (entry.title, entry.link) == ("RDF", "https://n.example/r/1")
+
+
+def test_small_flaws_are_repaired_without_losing_text():
+    flawed = (
+        RSS.replace("Кратко.".encode(), "Кратко&nbsp;&colon; R&D\x02.".encode()).replace(
+            "<title>Ромите &amp; общината".encode(), "<title>Ромите & общината".encode()
+        )
+        + b"\n<script>junk()</script>"
+    )
+    assert _fast(flawed) is not None  # no feedparser needed
+    parsed = parse_feed(flawed)
+    assert parsed.bozo and parsed.error  # still reported as malformed
+    first = parsed.entries[0]
+    assert first.title == "Ромите & общината"
+    assert len(parsed.entries) == 3
+
+
+def test_flawed_description_keeps_every_character():
+    feed = (
+        RSS.replace(
+            "<description>Кратко.</description>".encode(),
+            b"<description>a&nbsp;b &colon; c &amp; d &lt;p&gt; &unknown; e</description>",
+        )
+        .replace(b"<content:encoded><![CDATA[<p>", b"<x><![CDATA[<p>")
+        .replace(b"</p>]]></content:encoded>", b"</p>]]></x>")
+    )
+    first = parse_feed(feed).entries[0]
+    assert first.summary == "a\xa0b : c & d <p> &unknown; e"
+
+
+def test_structurally_broken_and_mis_encoded_feeds_go_to_feedparser():
     broken = RSS.replace(b"</channel>", b"")
     assert _fast(broken) is None
     parsed = parse_feed(broken)
     assert parsed.bozo and parsed.error
     assert [e.title for e in parsed.entries][:1] == ["Ромите & общината"]
+    # Declared UTF-8, written in windows-1251, with a flaw: not repaired, feedparser decides.
+    cp1251 = RSS.decode().replace("Кратко.", "Кратко&nbsp;").encode("cp1251", "replace")
+    assert _fast(cp1251) is None
 
 
 def test_both_paths_agree_on_the_same_feed():

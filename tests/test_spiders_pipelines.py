@@ -248,3 +248,66 @@ def test_dates_are_normalised_and_doubtful_ones_flagged(published, raw, expected
     NormalisePipeline().process_item(item)
     assert (item.published, item.date_flag) == (expected, flag)
     assert item.published_raw == raw
+
+
+def _search(newsroom, word: str) -> list[str]:
+    return [
+        row["url"]
+        for row in newsroom.query(
+            "select items.url from items join items_fts on items.rowid = items_fts.rowid"
+            " where items_fts match ? order by items.url",
+            [word],
+        )
+    ]
+
+
+def _store(workspace, items, close=True) -> StorePipeline:
+    store = StorePipeline.from_crawler(_crawler(workspace))
+    store.open_spider()
+    for item in items:
+        store.process_item(item)
+    if close:
+        store.close_spider()
+    else:
+        store.flush()  # written, then the process dies before the end of the crawl
+    return store
+
+
+def test_crawled_items_join_the_search_index_in_bulk_and_once(workspace):
+    newsroom = workspace.newsroom
+    first = ArticleItem(source_id="s1", url="https://n/1", canonical_url="https://n/1",
+                        title="Наводнение в Сливен", summary="<p>Реката преля.</p>")  # fmt: skip
+    second = ArticleItem(source_id="s1", url="https://n/2", canonical_url="https://n/2",
+                         title="Училище в Ямбол", summary="Нова сграда.")  # fmt: skip
+    _store(workspace, [first, second])
+    assert _search(newsroom, "наводнение") == ["https://n/1"]
+    assert _search(newsroom, "сграда") == ["https://n/2"]
+    # A re-crawl with new text: the old words leave the index, the new ones come in, once.
+    first.title, first.summary = "Ремонт в Сливен", "<p>Пътят е готов.</p>"
+    _store(workspace, [first])
+    assert _search(newsroom, "наводнение") == []
+    assert _search(newsroom, "ремонт") == ["https://n/1"]
+    assert _search(newsroom, "сливен") == ["https://n/1"]
+    assert newsroom.execute("select count(*) from items_fts").fetchone()[0] == 2
+    newsroom.execute("insert into items_fts(items_fts) values ('integrity-check')")
+    # An editor's status change does not touch the index; a text edit re-indexes the row.
+    newsroom["items"].update(next(newsroom["items"].rows)["id"], {"status": "approved"})
+    newsroom.execute("update items set title = 'Концерт в Ямбол' where url = 'https://n/2'")
+    assert _search(newsroom, "концерт") == ["https://n/2"]
+    assert _search(newsroom, "училище") == []
+    newsroom.execute("insert into items_fts(items_fts) values ('integrity-check')")
+
+
+def test_items_of_a_killed_crawl_join_the_index_at_the_end_of_the_next(workspace):
+    newsroom = workspace.newsroom
+    killed = ArticleItem(source_id="s1", url="https://n/k", canonical_url="https://n/k",
+                         title="Пожар в Кюстендил")  # fmt: skip
+    _store(workspace, [killed], close=False)
+    assert newsroom["items"].count == 1
+    assert _search(newsroom, "пожар") == []  # written, not yet indexed
+    later = ArticleItem(source_id="s1", url="https://n/l", canonical_url="https://n/l",
+                        title="Пожарникари в Дупница")  # fmt: skip
+    _store(workspace, [later])
+    assert _search(newsroom, "пожар") == ["https://n/k"]
+    assert _search(newsroom, "пожарникари") == ["https://n/l"]
+    newsroom.execute("insert into items_fts(items_fts) values ('integrity-check')")
