@@ -1,3 +1,5 @@
 from romareact.cli import cli
 
-cli()
+# Guarded: crawler processes started with "spawn" import this module again.
+if __name__ == "__main__":
+    cli()

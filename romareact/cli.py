@@ -88,13 +88,23 @@ def cli():
     "Redis (e.g. redis://127.0.0.1:6379/0; also $ROMAREACT_REDIS_URL).",
 )
 @click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Crawler processes on this machine, the due sources shared between them: "
+    "for many sources on a machine with several cores (with --redis they share one frontier).",
+)
+@click.option(
     "--run",
     "run_name",
     metavar="NAME",
     help="With --redis: the name every process of one crawl shares "
     "(default: the current UTC hour, e.g. 2026112716).",
 )
-def crawl(data_dir, sources_file, everything, every, settings, silent, redis_url, run_name):
+def crawl(
+    data_dir, sources_file, everything, every, settings, silent, redis_url, processes, run_name
+):
     """Crawl the sources that are due, analyse, store, and publish the events.
 
     Example: romareact crawl --every 30m
@@ -102,7 +112,7 @@ def crawl(data_dir, sources_file, everything, every, settings, silent, redis_url
     if every:
         _crawl_forever(parse_duration(every), sys.argv[1:])
         return
-    from romareact.crawl import run_crawl
+    from romareact.crawl import run_crawl, run_crawl_processes
     from romareact.publish import export_public, refresh_events
     from romareact.sources import SourcesError, load_sources, register_sources, sources_to_crawl
 
@@ -131,7 +141,10 @@ def crawl(data_dir, sources_file, everything, every, settings, silent, redis_url
         raise click.ClickException(str(error)) from None
     ids = [s.id for s in listed] if sources_file else None
     due = sources_to_crawl(workspace.newsroom, ids, everything)
-    stats = run_crawl(workspace, due, overrides)
+    if processes > 1:
+        stats = run_crawl_processes(workspace.data_dir, due, overrides, processes)
+    else:
+        stats = run_crawl(workspace, due, overrides)
     events = refresh_events(workspace.newsroom)
     published = export_public(workspace.newsroom, workspace.public)
     click.echo(

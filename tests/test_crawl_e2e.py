@@ -215,3 +215,38 @@ def test_an_invalid_sources_file_is_refused_clearly(tmp_path):
     result = romareact("crawl", "--data-dir", str(tmp_path), "--sources", str(sources), check=False)
     assert result.returncode == 1
     assert "'url' must be an http(s) URL" in result.stderr
+
+
+def test_several_processes_share_the_sources_and_store_the_same(crawled, tmp_path):
+    """`--processes 2`: the sources split between two crawler processes writing one
+    newsroom; the result is the single-process crawl's, every item once, all searchable."""
+    site = serve_demo_site()
+    base = base_url(site)
+    broken = f'[[source]]\nid = "broken-feed"\nname = "x"\nkind = "feed"\nurl = "{base}/none.xml"\n'
+    sources = tmp_path / "sources.toml"
+    sources.write_text(demo_sources(base) + broken, encoding="utf-8")
+    try:
+        result = romareact("crawl", "--data-dir", str(tmp_path), "--sources", str(sources),
+                           "--processes", "2", *FAST)  # fmt: skip
+    finally:
+        site.shutdown()
+        site.server_close()
+    assert "crawled 3 sources: 34 items stored" in result.stdout
+    newsroom = sqlite_utils.Database(tmp_path / "newsroom.db")
+    paths = sorted(row["url"].removeprefix(base) for row in newsroom["items"].rows)
+    assert paths == sorted(a.path for a in load_articles())
+    single = {
+        row["canonical_url"].removeprefix(crawled["base"]): (row["roma_related"], row["title"])
+        for row in _newsroom(crawled)["items"].rows
+    }
+    both = {
+        row["canonical_url"].removeprefix(base): (row["roma_related"], row["title"])
+        for row in newsroom["items"].rows
+    }
+    assert both == single
+    health = {row["source_id"]: row for row in newsroom["source_health"].rows}
+    assert health["demo-feed"]["consecutive_failures"] == 0
+    assert health["broken-feed"]["consecutive_failures"] == 1
+    assert newsroom.execute("select count(*) from items where search_pending").fetchone()[0] == 0
+    assert newsroom.execute("select count(*) from items_fts").fetchone()[0] == 34
+    newsroom.execute("insert into items_fts(items_fts) values ('integrity-check')")
