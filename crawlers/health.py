@@ -24,8 +24,10 @@ def _later(minutes: float) -> str:
 class HealthRecorder:
     """Writes what happened to each source, one short transaction per event."""
 
-    def __init__(self, db: sqlite_utils.Database):
+    def __init__(self, db: sqlite_utils.Database, forward=None):
         self.db = db
+        # forward(event, fields): also report each event elsewhere (crawlers/handoff.py).
+        self.forward = forward
 
     def _current(self, source_id: str) -> dict:
         rows = list(self.db["source_health"].rows_where("source_id = ?", [source_id]))
@@ -53,10 +55,15 @@ class HealthRecorder:
         bozo: bool = False,
         etag: str | None = None,
         last_modified: str | None = None,
+        at: str | None = None,
     ) -> None:
+        now = at or utcnow()
+        if self.forward is not None:
+            fields = {"source_id": source_id, "status": status, "entries": entries, "bozo": bozo}
+            self.forward("success", {**fields, "etag": etag, "last_modified": last_modified,
+                                     "at": now})  # fmt: skip
         with write_transaction(self.db):  # read and write as one step: other crawlers write too
             health = self._current(source_id)
-            now = utcnow()
             health.update(
                 last_attempt=now,
                 last_success=now,
@@ -71,14 +78,20 @@ class HealthRecorder:
                 health.update(etag=etag, last_modified=last_modified)
             self.db["source_health"].upsert(health, pk="source_id")
 
-    def failure(self, source_id: str, error: str, status: int | None = None) -> None:
+    def failure(
+        self, source_id: str, error: str, status: int | None = None, at: str | None = None
+    ) -> None:
+        now = at or utcnow()
+        if self.forward is not None:
+            fields = {"source_id": source_id, "error": error, "status": status, "at": now}
+            self.forward("failure", fields)
         with write_transaction(self.db):
             health = self._current(source_id)
             failures = (health.get("consecutive_failures") or 0) + 1
             interval = dt.timedelta(minutes=self._interval(source_id))
             backoff = min(interval * 2**failures, MAX_BACKOFF)
             health.update(
-                last_attempt=utcnow(),
+                last_attempt=now,
                 last_error=error[:500],
                 last_status=status,
                 consecutive_failures=failures,

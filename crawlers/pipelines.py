@@ -178,6 +178,76 @@ class RelevancePipeline:
         return item
 
 
+def stored_row(adapter) -> tuple[dict, list[dict]]:
+    """The items row and the mentions rows of an analysed item."""
+    key = item_id(adapter["canonical_url"])
+    row = {
+        "id": key,
+        "source_id": adapter["source_id"],
+        "url": adapter["url"],
+        "canonical_url": adapter["canonical_url"],
+        "guid": adapter.get("guid"),
+        "title": adapter.get("title"),
+        "summary": adapter.get("summary"),
+        "full_text": adapter.get("full_text"),
+        "author": adapter.get("author"),
+        "published": adapter.get("published"),
+        "published_raw": adapter.get("published_raw"),
+        "date_flag": adapter.get("date_flag"),
+        "fetched": database.utcnow(),
+        "language": adapter.get("language"),
+        "relevance": adapter.get("relevance"),
+        "roma_related": int(bool(adapter.get("roma_related"))),
+        "status": "new" if adapter["roma_related"] else "irrelevant",
+        "content_hash": adapter.get("content_hash"),
+        "analysed_at": database.utcnow(),
+    }
+    mentions = [
+        {
+            "item_id": key,
+            # The most precise place known: the neighbourhood where one was named.
+            "place_id": (mention.neighbourhood or mention.place).id,
+            "start": mention.start,
+            "end": mention.end,
+            "surface": mention.surface,
+            "confidence": mention.confidence,
+            "is_primary": int(mention.primary),
+        }
+        for mention in adapter.get("places") or []
+    ]
+    return row, mentions
+
+
+def write_item(db, row: dict, mentions: list[dict]) -> bool:
+    """Upsert one item and its mentions (inside a transaction); True if it joined another
+    story's cluster."""
+    key = row["id"]
+    cluster, sketch = find_cluster(db, key, row["full_text"])
+    row = {
+        **row,
+        "cluster_id": cluster,
+        "sketch": json.dumps(sketch) if sketch else None,
+        "search_pending": 1,  # indexed for search in bulk: index_pending_items
+    }
+    # One statement per item: a re-crawl refreshes the text but keeps an editor's
+    # decision (approved/rejected) and an editor's merge or split (cluster_locked).
+    locked = db.execute(
+        f"{_UPSERT_ITEM} returning cluster_locked", [row[c] for c in _ITEM_COLUMNS]
+    ).fetchone()[0]
+    index_sketch(db, key, sketch)
+    clustered = not locked and cluster not in (None, key)
+    # An editor's place (start < 0) outlives a re-crawl and stays the primary one.
+    db.execute("delete from mentions where item_id = ? and start >= 0", [key])
+    chosen = db.execute(
+        "select 1 from mentions where item_id = ? and start < 0 and is_primary", [key]
+    ).fetchone()
+    if mentions:
+        if chosen:
+            mentions = [{**m, "is_primary": 0} for m in mentions]
+        db.conn.executemany(_INSERT_MENTION, [[m[c] for c in _MENTION_COLUMNS] for m in mentions])
+    return clustered
+
+
 class StorePipeline:
     """Upsert items and their mentions into the newsroom database, in short transactions.
 
@@ -221,7 +291,8 @@ class StorePipeline:
             return
         with database.write_transaction(self.db):
             for row, mentions in self.pending:
-                self._write(self.db, row, mentions)
+                if write_item(self.db, row, mentions):
+                    self.stats.inc_value("romareact/clustered")
         self.stats.inc_value("romareact/stored", len(self.pending))
         self.unindexed += len(self.pending)
         self.pending = []
@@ -230,72 +301,8 @@ class StorePipeline:
             database.index_pending_items(self.db)
             self.unindexed = 0
 
-    def _write(self, db, row: dict, mentions: list[dict]) -> None:
-        key = row["id"]
-        cluster, sketch = find_cluster(db, key, row["full_text"])
-        row = {
-            **row,
-            "cluster_id": cluster,
-            "sketch": json.dumps(sketch) if sketch else None,
-            "search_pending": 1,  # indexed for search in bulk: index_pending_items
-        }
-        # One statement per item: a re-crawl refreshes the text but keeps an editor's
-        # decision (approved/rejected) and an editor's merge or split (cluster_locked).
-        locked = db.execute(
-            f"{_UPSERT_ITEM} returning cluster_locked", [row[c] for c in _ITEM_COLUMNS]
-        ).fetchone()[0]
-        index_sketch(db, key, sketch)
-        if not locked and cluster not in (None, key):
-            self.stats.inc_value("romareact/clustered")
-        # An editor's place (start < 0) outlives a re-crawl and stays the primary one.
-        db.execute("delete from mentions where item_id = ? and start >= 0", [key])
-        chosen = db.execute(
-            "select 1 from mentions where item_id = ? and start < 0 and is_primary", [key]
-        ).fetchone()
-        if mentions:
-            if chosen:
-                mentions = [{**m, "is_primary": 0} for m in mentions]
-            db.conn.executemany(
-                _INSERT_MENTION, [[m[c] for c in _MENTION_COLUMNS] for m in mentions]
-            )
-
     def process_item(self, item):
-        adapter = ItemAdapter(item)
-        key = item_id(adapter["canonical_url"])
-        row = {
-            "id": key,
-            "source_id": adapter["source_id"],
-            "url": adapter["url"],
-            "canonical_url": adapter["canonical_url"],
-            "guid": adapter.get("guid"),
-            "title": adapter.get("title"),
-            "summary": adapter.get("summary"),
-            "full_text": adapter.get("full_text"),
-            "author": adapter.get("author"),
-            "published": adapter.get("published"),
-            "published_raw": adapter.get("published_raw"),
-            "date_flag": adapter.get("date_flag"),
-            "fetched": database.utcnow(),
-            "language": adapter.get("language"),
-            "relevance": adapter.get("relevance"),
-            "roma_related": int(bool(adapter.get("roma_related"))),
-            "status": "new" if adapter["roma_related"] else "irrelevant",
-            "content_hash": adapter.get("content_hash"),
-            "analysed_at": database.utcnow(),
-        }
-        mentions = [
-            {
-                "item_id": key,
-                # The most precise place known: the neighbourhood where one was named.
-                "place_id": (mention.neighbourhood or mention.place).id,
-                "start": mention.start,
-                "end": mention.end,
-                "surface": mention.surface,
-                "confidence": mention.confidence,
-                "is_primary": int(mention.primary),
-            }
-            for mention in adapter.get("places") or []
-        ]
+        row, mentions = stored_row(ItemAdapter(item))
         self.pending.append((row, mentions))
         if (
             len(self.pending) >= self.FLUSH_ITEMS

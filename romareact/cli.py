@@ -96,6 +96,13 @@ def cli():
     "for many sources on a machine with several cores (with --redis they share one frontier).",
 )
 @click.option(
+    "--hand-off",
+    "hand_off",
+    is_flag=True,
+    help="With --redis, on a machine without the newsroom database: hand the analysed "
+    "items and source health over through Redis to `romareact collect`.",
+)
+@click.option(
     "--run",
     "run_name",
     metavar="NAME",
@@ -103,7 +110,16 @@ def cli():
     "(default: the current UTC hour, e.g. 2026112716).",
 )
 def crawl(
-    data_dir, sources_file, everything, every, settings, silent, redis_url, processes, run_name
+    data_dir,
+    sources_file,
+    everything,
+    every,
+    settings,
+    silent,
+    redis_url,
+    processes,
+    hand_off,
+    run_name,
 ):
     """Crawl the sources that are due, analyse, store, and publish the events.
 
@@ -131,6 +147,12 @@ def crawl(
 
         run_name = run_name or dt.datetime.now(dt.UTC).strftime("%Y%m%d%H")
         overrides = {**redis_settings(redis_url, run_name), **overrides}
+        if hand_off:
+            from romareact.crawl import handoff_settings
+
+            overrides = {**handoff_settings(redis_url), **overrides}
+    elif hand_off:
+        raise click.UsageError("--hand-off needs --redis URL: the items travel through Redis")
     workspace = _workspace(data_dir)
     listed = []
     try:
@@ -145,6 +167,13 @@ def crawl(
         stats = run_crawl_processes(workspace.data_dir, due, overrides, processes)
     else:
         stats = run_crawl(workspace, due, overrides)
+    if hand_off:
+        click.echo(
+            f"crawled {len(due)} sources: {stats.get('romareact/handed_off', 0)} items handed "
+            f"over to `romareact collect` through Redis, {stats.get('relevance/relevant', 0)} "
+            f"relevant, {stats.get('romareact/known_skipped', 0)} known skipped"
+        )
+        return
     events = refresh_events(workspace.newsroom)
     published = export_public(workspace.newsroom, workspace.public)
     click.echo(
@@ -152,6 +181,42 @@ def crawl(
         f"{stats.get('relevance/relevant', 0)} relevant, {stats.get('geocode/placed', 0)} placed, "
         f"{stats.get('romareact/known_skipped', 0)} known skipped; "
         f"{published} events published ({events['changed']} new or changed)"
+    )
+
+
+@cli.command()
+@data_dir_option
+@click.option(
+    "--redis",
+    "redis_url",
+    envvar="ROMAREACT_REDIS_URL",
+    required=True,
+    metavar="URL",
+    help="The Redis that crawlers with --hand-off deliver to (also $ROMAREACT_REDIS_URL).",
+)
+def collect(data_dir, redis_url):
+    """Store what crawlers on other machines handed over, then publish the events.
+
+    Run it next to the newsroom database, once or on a schedule (cron, a systemd timer),
+    while crawlers elsewhere run `romareact crawl --redis URL --hand-off`.
+
+    Example: romareact collect --redis redis://10.0.0.5:6379/0
+    """
+    from crawlers.handoff import collect as collect_handed_over
+    from romareact.publish import export_public, refresh_events
+
+    workspace = _workspace(data_dir)
+    try:
+        counts = collect_handed_over(workspace.newsroom, redis_url)
+    except OSError as error:  # redis' ConnectionError is one
+        raise click.ClickException(f"cannot reach Redis at {redis_url}: {error}") from None
+    events = refresh_events(workspace.newsroom)
+    published = export_public(workspace.newsroom, workspace.public)
+    click.echo(
+        f"collected {counts['items']} items ({counts['rejected']} rejected, see the Redis list "
+        f"romareact:handoff:rejected), {counts['health']} source reports, "
+        f"{counts['sources']} new sources; {published} events published "
+        f"({events['changed']} new or changed)"
     )
 
 

@@ -35,6 +35,15 @@ def redis_settings(url: str, run: str) -> dict:
     }
 
 
+def handoff_settings(url: str) -> dict:
+    """Settings for a crawler without the newsroom database: analysed items and source
+    health go to Redis, for `romareact collect` on the newsroom's machine."""
+    pipelines = dict(default_settings.ITEM_PIPELINES)
+    pipelines["crawlers.pipelines.StorePipeline"] = None
+    pipelines["crawlers.handoff.HandoffPipeline"] = 900
+    return {"ROMAREACT_HANDOFF_REDIS": url, "ITEM_PIPELINES": pipelines}
+
+
 def crawl_settings(workspace: Workspace, overrides: dict[str, str] | None = None) -> Settings:
     settings = Settings()
     settings.setmodule(default_settings, priority="project")

@@ -1,5 +1,6 @@
 """Scale-out: two crawler processes share one Redis frontier; each page is fetched once."""
 
+import json
 import os
 import socket
 import subprocess
@@ -92,3 +93,80 @@ def test_both_processes_did_part_of_the_work(shared_crawl):
     ]
     assert sum(stored) == len(load_articles())
     assert all(count > 0 for count in stored), stored
+
+
+def _romareact(*args):
+    result = subprocess.run(
+        [sys.executable, "-P", "-m", "romareact", *args], capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def handed_over(tmp_path_factory):
+    """A crawler without the newsroom hands its items over; `collect` stores them."""
+    if not _redis_answers(REDIS_URL):
+        pytest.skip(f"needs a Redis server at {REDIS_URL} (.ci/run starts one)")
+    import redis
+
+    from crawlers import handoff
+
+    url = REDIS_URL.rsplit("/", 1)[0] + "/7"  # a database of its own: the hand-off keys
+    server = redis.from_url(url)
+    server.delete(handoff.ITEMS, handoff.HEALTH, handoff.SOURCES, handoff.REJECTED, handoff.KNOWN)
+    remote, newsroom = tmp_path_factory.mktemp("remote"), tmp_path_factory.mktemp("newsroom")
+    site = serve_demo_site()
+    sources = remote / "sources.toml"
+    sources.write_text(demo_sources(base_url(site)), encoding="utf-8")
+    crawl = ["crawl", "--data-dir", str(remote), "--sources", str(sources), "--all", "--silent",
+             "--redis", url, "--hand-off", "-s", "DOWNLOAD_DELAY=0",
+             "-s", "AUTOTHROTTLE_ENABLED=False"]  # fmt: skip
+    try:
+        first = _romareact(*crawl, "--run", f"a-{uuid.uuid4().hex[:8]}")
+        queued = server.llen(handoff.ITEMS)
+        # A message that cannot be stored: it must not block the ones behind it.
+        server.lpush(handoff.ITEMS, '{"row": {"id": "broken"}, "mentions": []}')
+        collected = _romareact("collect", "--data-dir", str(newsroom), "--redis", url)
+        again = _romareact("collect", "--data-dir", str(newsroom), "--redis", url)
+        second = _romareact(*crawl, "--run", f"b-{uuid.uuid4().hex[:8]}")
+    finally:
+        site.shutdown()
+        site.server_close()
+    return {
+        "remote": remote, "newsroom": newsroom, "first": first, "queued": queued,
+        "collected": collected, "again": again, "second": second,
+        "rejected": server.lrange(handoff.REJECTED, 0, -1),
+    }  # fmt: skip
+
+
+def test_a_handing_over_crawler_writes_no_items_of_its_own(handed_over):
+    assert "34 items handed over" in handed_over["first"]
+    assert handed_over["queued"] == 34
+    assert sqlite_utils.Database(handed_over["remote"] / "newsroom.db")["items"].count == 0
+
+
+def test_collect_stores_every_item_once_with_sources_and_health(handed_over):
+    assert "collected 34 items (1 rejected" in handed_over["collected"]
+    assert "2 new sources" in handed_over["collected"]
+    assert "collected 0 items (0 rejected" in handed_over["again"]
+    newsroom = sqlite_utils.Database(handed_over["newsroom"] / "newsroom.db")
+    paths = sorted(row["url"].split("/", 3)[3] for row in newsroom["items"].rows)
+    assert paths == sorted(a.path.lstrip("/") for a in load_articles())
+    assert {row["id"] for row in newsroom["sources"].rows} >= {"demo-feed", "demo-regional"}
+    health = {row["source_id"]: row for row in newsroom["source_health"].rows}
+    assert health["demo-feed"]["entries_last"] == 20
+    assert health["demo-regional"]["consecutive_failures"] == 0
+    placed = newsroom.execute("select count(distinct item_id) from mentions").fetchone()[0]
+    assert placed > 20
+    assert newsroom.execute("select count(*) from items_fts").fetchone()[0] == 34
+    newsroom.execute("insert into items_fts(items_fts) values ('integrity-check')")
+    [rejected] = [json.loads(message) for message in handed_over["rejected"]]
+    assert json.loads(rejected["message"])["row"] == {"id": "broken"}
+    assert rejected["error"].startswith("KeyError")
+
+
+def test_a_handing_over_crawler_does_not_fetch_known_articles_again(handed_over):
+    assert "0 items handed over" in handed_over["second"]
+    assert "34 known skipped" in handed_over["second"]

@@ -8,6 +8,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawlers.extract import extract_article
+from crawlers.handoff import health_forwarder, known_checker
 from crawlers.health import HealthRecorder
 from crawlers.items import ArticleItem
 from romareact import db as database
@@ -30,6 +31,7 @@ class ArticleSpider(scrapy.Spider):
         self.health: HealthRecorder | None = None
         self.refetch_known = False
         self.filter_start = False
+        self.known_elsewhere = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -37,7 +39,11 @@ class ArticleSpider(scrapy.Spider):
         path = crawler.settings.get("ROMAREACT_DB")
         if path:
             spider.db = database.open_newsroom(path)
-            spider.health = HealthRecorder(spider.db)
+            handoff = crawler.settings.get("ROMAREACT_HANDOFF_REDIS")
+            # A crawler handing its items over reports source health to the collector too.
+            forward = health_forwarder(handoff) if handoff else None
+            spider.health = HealthRecorder(spider.db, forward)
+            spider.known_elsewhere = known_checker(handoff) if handoff else None
         spider.refetch_known = crawler.settings.getbool("ROMAREACT_REFETCH_KNOWN")
         # A shared frontier (Redis) must see start requests, or every process refetches them.
         spider.filter_start = crawler.settings.getbool("ROMAREACT_SHARED_FRONTIER")
@@ -51,6 +57,8 @@ class ArticleSpider(scrapy.Spider):
         """Already in the newsroom: an incremental crawl does not fetch it again."""
         if self.db is None or self.refetch_known:
             return False
+        if self.known_elsewhere is not None:  # handing over: the newsroom is elsewhere
+            return self.known_elsewhere(canonical_url(url))
         return bool(
             self.db.execute(
                 "select 1 from items where canonical_url = ? limit 1", [canonical_url(url)]
