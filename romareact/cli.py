@@ -164,7 +164,7 @@ def crawl(
     ids = [s.id for s in listed] if sources_file else None
     due = sources_to_crawl(workspace.newsroom, ids, everything)
     if processes > 1:
-        stats = run_crawl_processes(workspace.data_dir, due, overrides, processes)
+        stats = run_crawl_processes(workspace, due, overrides, processes)
     else:
         stats = run_crawl(workspace, due, overrides)
     if hand_off:

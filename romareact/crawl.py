@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -75,10 +74,10 @@ def run_crawl(workspace: Workspace, sources: list[dict], overrides: dict | None 
     return totals
 
 
-def run_crawl_processes(
-    data_dir: Path, sources: list[dict], overrides: dict | None, processes: int
-) -> dict:
-    """Crawl the sources with several processes, each a whole crawl of its share.
+def run_crawl_processes(workspace: Workspace, sources: list[dict], overrides: dict | None,
+                        processes: int) -> dict:  # fmt: skip
+    """Crawl the sources with several processes, each a whole crawl of its share: this one
+    and processes - 1 started for the purpose.
 
     Scrapy runs on one core; parsing, sanitising and analysing news is CPU work, so a
     machine with several cores crawls many sources faster this way. The processes write
@@ -90,12 +89,17 @@ def run_crawl_processes(
         shares = [sources] * processes
     else:
         shares = [share for share in (sources[n::processes] for n in range(processes)) if share]
+    if len(shares) < 2:
+        return run_crawl(workspace, sources, overrides)
+    others = shares[1:]
     # "spawn": each process starts clean, as Twisted needs (a forked reactor is unusable).
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(len(shares), mp_context=context) as pool:
-        counters = list(
-            pool.map(_crawl_share, [str(data_dir)] * len(shares), shares, [overrides] * len(shares))
-        )
+    with ProcessPoolExecutor(len(others), mp_context=context) as pool:
+        started = [
+            pool.submit(_crawl_share, str(workspace.data_dir), share, overrides) for share in others
+        ]
+        counters = [run_crawl(workspace, shares[0], overrides)]
+        counters += [future.result() for future in started]
     totals: dict[str, int] = {}
     for counter in counters:
         for key, value in counter.items():
