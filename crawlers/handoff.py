@@ -22,6 +22,7 @@ from scrapy.exceptions import NotConfigured
 from crawlers.health import HealthRecorder
 from crawlers.pipelines import stored_row, write_item
 from romareact.db import index_pending_items, write_transaction
+from romareact.sanitize import MAX_TITLE, clean_summary, plain_text
 
 ITEMS = "romareact:handoff:items"
 HEALTH = "romareact:handoff:health"
@@ -86,6 +87,17 @@ class HandoffPipeline:
         return item
 
 
+def _resanitised(row: dict) -> dict:
+    """The crawler sanitised the text already; whoever can write to Redis could skip that,
+    so the collector does it again (it changes nothing in clean text)."""
+    return {
+        **row,
+        "title": plain_text(row["title"], MAX_TITLE),
+        "summary": clean_summary(row["summary"]),
+        "author": plain_text(row["author"], 200),
+    }
+
+
 def known_checker(redis_url: str):
     """is_known(canonical URL) for a crawler handing over: asks Redis, not a database."""
     server = _server(redis_url)
@@ -119,7 +131,9 @@ def collect(db, redis_url: str, batch: int = 100) -> dict[str, int]:
                 try:
                     db.execute("savepoint item")
                     data = json.loads(message)
-                    counts["clustered"] += write_item(db, data["row"], data["mentions"])
+                    counts["clustered"] += write_item(
+                        db, _resanitised(data["row"]), data["mentions"]
+                    )
                     db.execute("release item")
                     counts["items"] += 1
                 except Exception as error:  # one bad message must not block the queue

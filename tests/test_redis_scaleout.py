@@ -128,6 +128,15 @@ def handed_over(tmp_path_factory):
         queued = server.llen(handoff.ITEMS)
         # A message that cannot be stored: it must not block the ones behind it.
         server.lpush(handoff.ITEMS, '{"row": {"id": "broken"}, "mentions": []}')
+        # One written by hand, hostile: the collector sanitises again.
+        forged = json.loads(server.lindex(handoff.ITEMS, 1))
+        forged["row"].update(
+            id="forged",
+            canonical_url="https://forged.example/1",
+            title="<script>alert(1)</script>Подправено",
+            summary='<p onclick="x()">Текст<script>alert(2)</script></p>',
+        )
+        server.rpush(handoff.ITEMS, json.dumps(forged))
         collected = _romareact("collect", "--data-dir", str(newsroom), "--redis", url)
         again = _romareact("collect", "--data-dir", str(newsroom), "--redis", url)
         second = _romareact(*crawl, "--run", f"b-{uuid.uuid4().hex[:8]}")
@@ -148,11 +157,14 @@ def test_a_handing_over_crawler_writes_no_items_of_its_own(handed_over):
 
 
 def test_collect_stores_every_item_once_with_sources_and_health(handed_over):
-    assert "collected 34 items (1 rejected" in handed_over["collected"]
+    assert "collected 35 items (1 rejected" in handed_over["collected"]
     assert "2 new sources" in handed_over["collected"]
     assert "collected 0 items (0 rejected" in handed_over["again"]
     newsroom = sqlite_utils.Database(handed_over["newsroom"] / "newsroom.db")
-    paths = sorted(row["url"].split("/", 3)[3] for row in newsroom["items"].rows)
+    forged = newsroom["items"].get("forged")
+    assert (forged["title"], forged["summary"]) == ("Подправено", "<p>Текст</p>")
+    rows = [row for row in newsroom["items"].rows if row["id"] != "forged"]
+    paths = sorted(row["url"].split("/", 3)[3] for row in rows)
     assert paths == sorted(a.path.lstrip("/") for a in load_articles())
     assert {row["id"] for row in newsroom["sources"].rows} >= {"demo-feed", "demo-regional"}
     health = {row["source_id"]: row for row in newsroom["source_health"].rows}
@@ -160,7 +172,7 @@ def test_collect_stores_every_item_once_with_sources_and_health(handed_over):
     assert health["demo-regional"]["consecutive_failures"] == 0
     placed = newsroom.execute("select count(distinct item_id) from mentions").fetchone()[0]
     assert placed > 20
-    assert newsroom.execute("select count(*) from items_fts").fetchone()[0] == 34
+    assert newsroom.execute("select count(*) from items_fts").fetchone()[0] == 35
     newsroom.execute("insert into items_fts(items_fts) values ('integrity-check')")
     [rejected] = [json.loads(message) for message in handed_over["rejected"]]
     assert json.loads(rejected["message"])["row"] == {"id": "broken"}
