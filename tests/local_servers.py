@@ -45,7 +45,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def romareact_serve(data_dir: Path, env: dict | None = None, timeout: float = 120) -> Iterator[str]:
+def romareact_serve(
+    data_dir: Path, env: dict | None = None, timeout: float = 120, args: tuple = ()
+) -> Iterator[str]:
     """`romareact serve` on a free port until the block ends; yields its base URL.
 
     -P: the installed romareact, never a folder of that name in the current directory.
@@ -55,7 +57,7 @@ def romareact_serve(data_dir: Path, env: dict | None = None, timeout: float = 12
     with open(log_path, "w+b") as log:
         process = subprocess.Popen(
             [sys.executable, "-P", "-m", "romareact", "serve", "--data-dir", str(data_dir),
-             "--port", str(port)],
+             "--port", str(port), *args],
             stdout=log, stderr=log, env={**os.environ, **(env or {})},
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
