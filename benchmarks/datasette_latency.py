@@ -1,7 +1,6 @@
 """Benchmark: public Datasette latency at 100,000 events with 20 concurrent clients.
 
     python -m benchmarks.datasette_latency [--events 100000] [--clients 20] [--requests 400]
-                                           [--workers 1,2] [--only NAME]
 
 Fills a public database with synthetic events (benchmarks/synthetic.py), starts
 `romareact serve` in its own process (as a user would), and measures p50/p95 latency of:
@@ -98,9 +97,6 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400, help="per endpoint and setting")
     parser.add_argument("--only", help="measure only endpoints whose name contains this")
-    parser.add_argument(
-        "--workers", default="1", help="server processes to compare, e.g. 1,2 (default 1)"
-    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -113,26 +109,24 @@ def main() -> None:
         urls = endpoint_urls(args.events, args.requests)
         if args.only:
             urls = {name: paths for name, paths in urls.items() if args.only in name}
-        print(f"{'endpoint':24} | {'workers':>7} | {'pass':18} | {'requests':>8} | "
-              f"{'p50 ms':>7} | {'p95 ms':>7} | errors")  # fmt: skip
+        print(f"{'endpoint':24} | {'pass':18} | {'requests':>8} | {'p50 ms':>7} | "
+              f"{'p95 ms':>7} | errors")  # fmt: skip
         for name, paths in urls.items():
-            for workers in [int(n) for n in args.workers.split(",")]:
-                serve_args = ("--workers", str(workers))
-                passes = []
-                # Each cold pass on a freshly started server: nothing cached yet.
-                with romareact_serve(data_dir, args=serve_args) as base:
-                    passes.append(("cold, 1 client", measure(_port(base), paths, 1)))
-                with romareact_serve(data_dir, args=serve_args) as base:
-                    for label in ("cold", "warm"):
-                        latencies = measure(_port(base), paths, args.clients)
-                        passes.append((f"{label}, {args.clients} clients", latencies))
-                for label, (latencies, errors) in passes:
-                    p50, p95 = _percentiles(latencies)
-                    print(
-                        f"{name:24} | {workers:>7} | {label:18} | {len(paths):>8} | "
-                        f"{p50:7.1f} | {p95:7.1f} | {len(errors)}",
-                        flush=True,
-                    )
+            passes = []
+            # Each cold pass on a freshly started server: nothing cached yet.
+            with romareact_serve(data_dir) as base:
+                passes.append(("cold, 1 client", measure(_port(base), paths, 1)))
+            with romareact_serve(data_dir) as base:
+                for label in ("cold", "warm"):
+                    latencies = measure(_port(base), paths, args.clients)
+                    passes.append((f"{label}, {args.clients} clients", latencies))
+            for label, (latencies, errors) in passes:
+                p50, p95 = _percentiles(latencies)
+                print(
+                    f"{name:24} | {label:18} | {len(paths):>8} | {p50:7.1f} | {p95:7.1f} | "
+                    f"{len(errors)}",
+                    flush=True,
+                )
 
 
 def _port(base: str) -> int:

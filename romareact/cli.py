@@ -429,30 +429,16 @@ def snapshot(data_dir, out_dir):
     is_flag=True,
     help="Print a one-time link that signs you in as root, to open the newsroom.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(1, 64),
-    default=1,
-    show_default=True,
-    help="Server processes: one uses one core; on a machine with several, more answer more "
-    "readers at once.",
-)
-def serve(data_dir, port, host, root, workers):
+def serve(data_dir, port, host, root):
     """Serve Datasette on the newsroom and public databases, with the map at /map.
 
     Example: romareact serve --port 8001
     """
-    from romareact.serve import make_datasette, run, run_workers
+    from romareact.serve import make_datasette, run
 
-    if root and workers > 1:
-        raise click.UsageError("--root needs --workers 1: each worker has its own root token")
     workspace = _workspace(data_dir)
-    _print_urls(host, port)
-    if workers > 1:
-        workspace.close()
-        run_workers(workspace.data_dir, host, port, workers)
-        return
     datasette = make_datasette(workspace.data_dir)
+    _print_urls(host, port)
     if root:
         click.echo(
             f"  sign in as root:  http://{host}:{port}/-/auth-token?token={datasette._root_token}"

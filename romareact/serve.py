@@ -40,40 +40,9 @@ def make_datasette(data_dir: Path) -> Datasette:
     )
 
 
-DATA_DIR_ENV = "ROMAREACT_DATA_DIR"
-
-
 def run(datasette: Datasette, host: str, port: int) -> None:
     """Serve until interrupted, the way `datasette serve` does."""
     import uvicorn
 
     asyncio.run(datasette.invoke_startup())
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
-
-
-def run_workers(data_dir: Path, host: str, port: int, workers: int) -> None:
-    """Serve with several worker processes (one Python process uses one core).
-
-    Every worker signs sessions and CSRF tokens with the same secret, so an editor signed
-    in through one is signed in for all: ROMAREACT_SECRET, or one made up for this run.
-    """
-    import secrets
-
-    import uvicorn
-
-    os.environ[DATA_DIR_ENV] = str(data_dir)
-    if not os.environ.get(SECRET_ENV):
-        os.environ[SECRET_ENV] = secrets.token_hex(32)
-    uvicorn.run(
-        "romareact.serve:worker_app",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="warning",
-    )
-
-
-def worker_app():
-    """The ASGI app of one worker (Datasette runs its start-up on the first request)."""
-    return make_datasette(Path(os.environ[DATA_DIR_ENV])).app()

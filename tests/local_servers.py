@@ -45,9 +45,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def romareact_serve(
-    data_dir: Path, env: dict | None = None, timeout: float = 120, args: tuple = ()
-) -> Iterator[str]:
+def romareact_serve(data_dir: Path, env: dict | None = None, timeout: float = 120) -> Iterator[str]:
     """`romareact serve` on a free port until the block ends; yields its base URL.
 
     -P: the installed romareact, never a folder of that name in the current directory.
@@ -57,7 +55,7 @@ def romareact_serve(
     with open(log_path, "w+b") as log:
         process = subprocess.Popen(
             [sys.executable, "-P", "-m", "romareact", "serve", "--data-dir", str(data_dir),
-             "--port", str(port), *args],
+             "--port", str(port)],
             stdout=log, stderr=log, env={**os.environ, **(env or {})},
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"
