@@ -143,6 +143,7 @@ def crawl(
     if redis_url:
         import datetime as dt
 
+        _require_redis()
         from romareact.crawl import redis_settings
 
         run_name = run_name or dt.datetime.now(dt.UTC).strftime("%Y%m%d%H")
@@ -205,10 +206,13 @@ def collect(data_dir, redis_url):
     from crawlers.handoff import collect as collect_handed_over
     from romareact.publish import export_public, refresh_events
 
+    _require_redis()
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
     workspace = _workspace(data_dir)
     try:
         counts = collect_handed_over(workspace.newsroom, redis_url)
-    except OSError as error:  # redis' ConnectionError is one
+    except (OSError, RedisConnectionError) as error:
         raise click.ClickException(f"cannot reach Redis at {redis_url}: {error}") from None
     events = refresh_events(workspace.newsroom)
     published = export_public(workspace.newsroom, workspace.public)
@@ -218,6 +222,15 @@ def collect(data_dir, redis_url):
         f"{counts['sources']} new sources; {published} events published "
         f"({events['changed']} new or changed)"
     )
+
+
+def _require_redis() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("scrapy_redis") is None:
+        raise click.ClickException(
+            "Redis support is an extra: pip install 'romareact[redis]' (scrapy-redis, redis)"
+        )
 
 
 def parse_duration(text: str) -> float:
