@@ -177,8 +177,10 @@ def crawl(
         return
     events = refresh_events(workspace.newsroom)
     published = export_public(workspace.newsroom, workspace.public)
+    processes_used = stats.get("romareact/processes", 1)
     click.echo(
-        f"crawled {len(due)} sources: {stats.get('romareact/stored', 0)} items stored, "
+        (f"[{processes_used} processes] " if processes_used > 1 else "")
+        + f"crawled {len(due)} sources: {stats.get('romareact/stored', 0)} items stored, "
         f"{stats.get('relevance/relevant', 0)} relevant, {stats.get('geocode/placed', 0)} placed, "
         f"{stats.get('romareact/known_skipped', 0)} known skipped; "
         f"{published} events published ({events['changed']} new or changed)"

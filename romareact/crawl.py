@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -88,7 +89,7 @@ def run_crawl_processes(workspace: Workspace, sources: list[dict], overrides: di
     if "SCHEDULER" in (overrides or {}):
         shares = [sources] * processes
     else:
-        shares = [share for share in (sources[n::processes] for n in range(processes)) if share]
+        shares = [share for share in _shares_by_host(sources, processes) if share]
     if len(shares) < 2:
         return run_crawl(workspace, sources, overrides)
     others = shares[1:]
@@ -100,11 +101,24 @@ def run_crawl_processes(workspace: Workspace, sources: list[dict], overrides: di
         ]
         counters = [run_crawl(workspace, shares[0], overrides)]
         counters += [future.result() for future in started]
-    totals: dict[str, int] = {}
+    totals: dict[str, int] = {"romareact/processes": len(shares)}
     for counter in counters:
         for key, value in counter.items():
             totals[key] = totals.get(key, 0) + value
     return totals
+
+
+def _shares_by_host(sources: list[dict], processes: int) -> list[list[dict]]:
+    """The sources in `processes` shares of about equal size, each host's sources in one
+    share: a site's politeness limits (delay, concurrency) hold per process, so one site
+    must not be crawled by two at once."""
+    by_host: dict[str, list[dict]] = {}
+    for source in sources:
+        by_host.setdefault(urlsplit(source["url"]).hostname or "", []).append(source)
+    shares: list[list[dict]] = [[] for _ in range(processes)]
+    for group in sorted(by_host.values(), key=len, reverse=True):
+        min(shares, key=len).extend(group)
+    return shares
 
 
 def _crawl_share(data_dir: str, sources: list[dict], overrides: dict | None) -> dict:

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 import sqlite_utils
@@ -218,35 +219,56 @@ def test_an_invalid_sources_file_is_refused_clearly(tmp_path):
 
 
 def test_several_processes_share_the_sources_and_store_the_same(crawled, tmp_path):
-    """`--processes 2`: the sources split between two crawler processes writing one
-    newsroom; the result is the single-process crawl's, every item once, all searchable."""
+    """`--processes 2`: the sources split between two crawler processes (by host) writing
+    one newsroom; the result is the single-process crawl's, every item once, searchable."""
     site = serve_demo_site()
     base = base_url(site)
+    # The listing under another host name: a share of its own.
+    other = base.replace("127.0.0.1", "localhost")
     broken = f'[[source]]\nid = "broken-feed"\nname = "x"\nkind = "feed"\nurl = "{base}/none.xml"\n'
     sources = tmp_path / "sources.toml"
-    sources.write_text(demo_sources(base) + broken, encoding="utf-8")
+    text = demo_sources(base).replace(f"{base}/regionalni/", f"{other}/regionalni/") + broken
+    sources.write_text(text, encoding="utf-8")
     try:
         result = romareact("crawl", "--data-dir", str(tmp_path), "--sources", str(sources),
                            "--processes", "2", *FAST)  # fmt: skip
     finally:
         site.shutdown()
         site.server_close()
-    assert "crawled 3 sources: 34 items stored" in result.stdout
+    assert "[2 processes] crawled 3 sources: 34 items stored" in result.stdout
     newsroom = sqlite_utils.Database(tmp_path / "newsroom.db")
-    paths = sorted(row["url"].removeprefix(base) for row in newsroom["items"].rows)
+    paths = sorted(urlsplit(row["url"]).path for row in newsroom["items"].rows)
     assert paths == sorted(a.path for a in load_articles())
+    hosts = {urlsplit(row["url"]).hostname for row in newsroom["items"].rows}
+    assert hosts == {"127.0.0.1", "localhost"}
     single = {
-        row["canonical_url"].removeprefix(crawled["base"]): (row["roma_related"], row["title"])
+        urlsplit(row["canonical_url"]).path: (row["roma_related"], row["title"])
         for row in _newsroom(crawled)["items"].rows
     }
     both = {
-        row["canonical_url"].removeprefix(base): (row["roma_related"], row["title"])
+        urlsplit(row["canonical_url"]).path: (row["roma_related"], row["title"])
         for row in newsroom["items"].rows
     }
     assert both == single
     health = {row["source_id"]: row for row in newsroom["source_health"].rows}
     assert health["demo-feed"]["consecutive_failures"] == 0
+    assert health["demo-regional"]["consecutive_failures"] == 0
     assert health["broken-feed"]["consecutive_failures"] == 1
     assert newsroom.execute("select count(*) from items where search_pending").fetchone()[0] == 0
     assert newsroom.execute("select count(*) from items_fts").fetchone()[0] == 34
     newsroom.execute("insert into items_fts(items_fts) values ('integrity-check')")
+
+
+def test_sources_are_shared_out_by_host():
+    from romareact.crawl import _shares_by_host
+
+    sources = [{"id": f"s{n}", "url": f"https://site{n % 3}.example/feed{n}"} for n in range(9)]
+    sources.append({"id": "lone", "url": "https://lone.example/rss"})
+    shares = _shares_by_host(sources, 2)
+    assert sorted(s["id"] for share in shares for s in share) == sorted(s["id"] for s in sources)
+    for share in shares:  # no host in two shares
+        hosts = {urlsplit(s["url"]).hostname for s in share}
+        others = {urlsplit(s["url"]).hostname for other in shares if other is not share
+                  for s in other}  # fmt: skip
+        assert not hosts & others
+    assert sorted(len(share) for share in shares) == [4, 6]
