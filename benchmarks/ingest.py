@@ -1,17 +1,18 @@
-"""Benchmark: feed ingestion on 200 real captured feeds, served from a local HTTP server.
+"""Benchmark: feed ingestion on 200 real captured feeds, served by local HTTP servers.
 
     python -m benchmarks.ingest [--feeds ../shared/data/feeds/real-feeds-200.tar.xz]
 
 Measures, in the same run:
 - bare feedparser: `feedparser.parse(bytes)` with its default sanitising, on the same bytes,
   in this process;
-- romareact's full path: `romareact crawl` in feed-only mode (download from the local server,
+- romareact's full path: `romareact crawl` in feed-only mode (download from the local servers,
   parse, sanitise, dedup, language, places, relevance, store, publish), wall-clock for the whole
   command, start-up included.
-and checks that no entry is lost: every entry feedparser sees is stored, found by its link
-or its GUID (entries sharing a link are one story, stored once). Each path runs --repeat
-times, interleaved; medians, best runs and CPU time are printed, as this machine's speed
-varies from minute to minute.
+The feeds are spread over 8 "sites" (loopback addresses 127.0.0.1-8), as real feeds come from
+many hosts: `--processes` keeps each host in one process. It checks that no entry is lost:
+every entry feedparser sees is stored, found by its link or its GUID (entries sharing a link
+are one story, stored once). Each path runs --repeat times, interleaved; medians, best runs
+and CPU time are printed, as this machine's speed varies from minute to minute.
 
 The data directory is made beforehand (databases created, embedded gazetteer imported), as it
 is for every crawl but a workspace's very first; that one-off import is timed on its own.
@@ -49,11 +50,26 @@ def unpack(archive: Path, into: Path) -> list[Path]:
     return sorted(p for p in into.rglob("*") if p.is_file())
 
 
-def serve(folder: Path) -> http.server.ThreadingHTTPServer:
+def serve(folder: Path, address: str = "127.0.0.1", port: int = 0):
     handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = http.server.ThreadingHTTPServer((address, port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+SITES = 8  # the feeds come from this many "sites": 127.0.0.1 ... 127.0.0.8, one server each
+
+
+def serve_sites(folder: Path) -> list:
+    """The folder served on SITES loopback addresses, one port: feeds from different hosts,
+    as real feeds are (a crawler keeps each host's politeness limits)."""
+    first = serve(folder)
+    port = first.server_address[1]
+    return [first] + [serve(folder, f"127.0.0.{n}", port) for n in range(2, SITES + 1)]
+
+
+def feed_url(n: int, path: Path, folder: Path, port: int) -> str:
+    return f"http://127.0.0.{n % SITES + 1}:{port}/{path.relative_to(folder).as_posix()}"
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -71,14 +87,14 @@ def bare_feedparser(files: list[Path]) -> tuple[float, float, list]:
     return time.perf_counter() - start, time.process_time() - cpu, parsed
 
 
-def entry_keys(files: list[Path], parsed: list, folder: Path, base: str) -> list[tuple]:
+def entry_keys(files: list[Path], parsed: list, folder: Path, port: int) -> list[tuple]:
     """(canonical link, GUID) of every entry feedparser sees, links made absolute."""
     keys = []
-    for path, feed in zip(files, parsed, strict=True):
-        feed_url = f"{base}/{path.relative_to(folder).as_posix()}"
+    for n, (path, feed) in enumerate(zip(files, parsed, strict=True)):
+        address = feed_url(n, path, folder, port)
         for entry in feed.entries:
             link = entry.get("link")
-            keys.append((canonical_url(urljoin(feed_url, link)) if link else None, entry.get("id")))
+            keys.append((canonical_url(urljoin(address, link)) if link else None, entry.get("id")))
     return keys
 
 
@@ -109,11 +125,11 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         files = unpack(args.feeds, tmp / "feeds")
-        server = serve(tmp / "feeds")
-        base = f"http://127.0.0.1:{server.server_address[1]}"
+        servers = serve_sites(tmp / "feeds")
+        port = servers[0].server_address[1]
         toml = "".join(
             f'[[source]]\nid = "f{n:03d}"\nname = "feed {n}"\nkind = "feed"\n'
-            f'url = "{base}/{path.relative_to(tmp / "feeds").as_posix()}"\n\n'
+            f'url = "{feed_url(n, path, tmp / "feeds", port)}"\n\n'
             for n, path in enumerate(files)
         )
         (tmp / "sources.toml").write_text(toml, encoding="utf-8")
@@ -136,8 +152,9 @@ def main(argv: list[str] | None = None) -> None:
             for n in counts:
                 stores[n] = tmp / f"data{run}-{n}"
                 full_runs[n].append(crawl([*command, "--processes", str(n)], stores[n]))
-        server.shutdown()
-        keys = entry_keys(files, parsed, tmp / "feeds", base)
+        for server in servers:
+            server.shutdown()
+        keys = entry_keys(files, parsed, tmp / "feeds", port)
         stored = {n: _stored(path) for n, path in stores.items()}
     entries = len(keys)
     distinct = len({k[0] or k[1] for k in keys})
