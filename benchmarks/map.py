@@ -25,7 +25,7 @@ import folium
 
 from benchmarks.synthetic import fill_public_database, synthetic_events
 from mapping.build import leaflet_map, marker_cluster, write_map
-from tests.browser_support import launch, require_browser, route_offline
+from tests.browser_support import chromium, offline_context, require_browser
 from tests.local_servers import serve_folder
 
 
@@ -50,8 +50,7 @@ def naive_map(events: list[dict], path: Path) -> None:
 
 def time_to_markers(browser, url: str, ours: bool, timeout_s: float) -> float | None:
     """Seconds from navigation until markers are on screen; None if not within timeout_s."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    route_offline(context)
+    context, _ = offline_context(browser)
     page = context.new_page()
     try:
         page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
@@ -77,15 +76,12 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120, help="seconds to wait for drawing")
     args = parser.parse_args()
     require_browser()
-    from playwright.sync_api import sync_playwright
-
     with (
         tempfile.TemporaryDirectory() as tmp,
         serve_folder(Path(tmp)) as base,
-        sync_playwright() as playwright,
+        chromium() as browser,
     ):
         root = Path(tmp)
-        browser = launch(playwright)
         print(f"{'events':>8} | {'approach':9} | {'page+data MB':>12} | {'on disk MB':>10} | "
               f"{'build s':>7} | {'drawn s':>7}")  # fmt: skip
         for size in args.sizes:
@@ -106,7 +102,6 @@ def main() -> None:
                 page_bytes = (folder / "naive.html").stat().st_size
                 drawn = time_to_markers(browser, f"{base}/{size}/naive.html", False, args.timeout)
                 _row(size, "naive", page_bytes, page_bytes, build, drawn)
-        browser.close()
 
 
 def _row(size, approach, page_bytes, on_disk, build, drawn) -> None:

@@ -13,21 +13,17 @@ import sys
 import tempfile
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
-from browser_support import launch, route_offline  # noqa: E402
+from browser_support import chromium, offline_context  # noqa: E402
 from local_servers import romareact_serve  # noqa: E402
 
 PASSWORD = "screenshot-password"
 
 
 def capture(base: str, out: Path) -> None:
-    with sync_playwright() as playwright:
-        browser = launch(playwright)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        route_offline(context)
+    with chromium() as browser:
+        context, _ = offline_context(browser, height=800)
         page = context.new_page()
         page.goto(base + "/map#cat=education,housing,health")
         page.wait_for_selector("html[data-ready='1']")
@@ -46,7 +42,6 @@ def capture(base: str, out: Path) -> None:
         page.screenshot(path=out / "item.png")
         page.goto(base + "/submit?lang=en")
         page.screenshot(path=out / "submit.png")
-        browser.close()
 
 
 def main() -> None:

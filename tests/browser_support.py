@@ -8,6 +8,7 @@ depend on the network by accident. Uses Debian's chromium; never downloads a bro
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -15,6 +16,7 @@ import shutil
 import tarfile
 import tempfile
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 CHROMIUM = os.environ.get("ROMAREACT_CHROMIUM", "/usr/bin/chromium")
@@ -99,8 +101,23 @@ def require_map_assets() -> None:
         skip_or_fail(f"Leaflet packages unavailable: {error}")
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    """Debian's chromium, driven by Playwright, until the block ends."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def offline_context(browser, height: int = 900):
+    """A desktop-sized browser context on route_offline's internet: (context, refused URLs)."""
+    context = browser.new_context(viewport={"width": 1280, "height": height})
+    return context, route_offline(context)
 
 
 def route_offline(context) -> list[str]:

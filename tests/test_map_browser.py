@@ -6,15 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from browser_support import launch, require_browser, require_map_assets
-from browser_support import route_offline as offline
+from browser_support import chromium, offline_context, require_browser, require_map_assets
 from local_servers import romareact_serve, serve_folder
 from test_map import public_event
 
 from mapping.build import write_map
 from romareact import db
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a test extra")
+pytest.importorskip("playwright.sync_api", reason="Playwright is a test extra")
 require_browser()
 
 HOSTILE = '<img src=x onerror="window.hacked=1">Ромски медиатори в Добрич'
@@ -80,16 +79,13 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(assets):
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    refused = offline(context)
+    context, refused = offline_context(browser)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))

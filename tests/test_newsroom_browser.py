@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import sqlite_utils
-from browser_support import launch, require_browser, require_map_assets, route_offline
+from browser_support import chromium, offline_context, require_browser, require_map_assets
 from local_servers import romareact_serve
 from test_open_dataset import add_story
 
@@ -15,7 +15,7 @@ from romareact.publish import export_public, refresh_events
 from romareact.users import add_user
 from romareact.workspace import open_workspace
 
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is a test extra")
+pytest.importorskip("playwright.sync_api", reason="Playwright is a test extra")
 require_browser()
 
 PASSWORD = "a long editor password"
@@ -65,16 +65,12 @@ def _vidin(data_dir):
 
 @pytest.fixture(scope="module")
 def browser(server):
-    with sync_api.sync_playwright() as playwright:
-        browser = launch(playwright)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _context(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    route_offline(context)
-    return context
+    return offline_context(browser)[0]
 
 
 def _public(server) -> dict[str, dict]:
