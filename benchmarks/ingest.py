@@ -21,24 +21,24 @@ is for every crawl but a workspace's very first; that one-off import is timed on
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
+import contextlib
 import resource
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import sqlite_utils
 
 from romareact.urls import canonical_url
 from romareact.workspace import open_workspace
+from tests.local_servers import QuietHandler, serve_folder
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_FEEDS = HERE.parent.parent / "shared" / "data" / "feeds" / "real-feeds-200.tar.xz"
@@ -50,34 +50,28 @@ def unpack(archive: Path, into: Path) -> list[Path]:
     return sorted(p for p in into.rglob("*") if p.is_file())
 
 
-def serve(folder: Path, address: str = "127.0.0.1", port: int = 0):
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer((address, port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 SITES = 8  # the feeds come from this many "sites": 127.0.0.1 ... 127.0.0.8, one server each
 
 
-def serve_sites(folder: Path) -> list:
+class FeedHandler(QuietHandler):
+    def guess_type(self, path):
+        return "application/xml"  # the captured feeds have no file extensions
+
+
+@contextlib.contextmanager
+def serve_sites(folder: Path) -> Iterator[int]:
     """The folder served on SITES loopback addresses, one port: feeds from different hosts,
-    as real feeds are (a crawler keeps each host's politeness limits)."""
-    first = serve(folder)
-    port = first.server_address[1]
-    return [first] + [serve(folder, f"127.0.0.{n}", port) for n in range(2, SITES + 1)]
+    as real feeds are (a crawler keeps each host's politeness limits). Yields the port."""
+    with contextlib.ExitStack() as stack:
+        first = stack.enter_context(serve_folder(folder, FeedHandler))
+        port = urlsplit(first).port
+        for n in range(2, SITES + 1):
+            stack.enter_context(serve_folder(folder, FeedHandler, f"127.0.0.{n}", port))
+        yield port
 
 
 def feed_url(n: int, path: Path, folder: Path, port: int) -> str:
     return f"http://127.0.0.{n % SITES + 1}:{port}/{path.relative_to(folder).as_posix()}"
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def guess_type(self, path):
-        return "application/xml"
-
-    def log_message(self, format, *args):
-        pass
 
 
 def bare_feedparser(files: list[Path]) -> tuple[float, float, list]:
@@ -122,11 +116,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if not args.feeds.exists():
         sys.exit(f"no feeds at {args.feeds}: give --feeds PATH (a .tar.xz of feed files)")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as stack:
         tmp = Path(tmp)
         files = unpack(args.feeds, tmp / "feeds")
-        servers = serve_sites(tmp / "feeds")
-        port = servers[0].server_address[1]
+        port = stack.enter_context(serve_sites(tmp / "feeds"))
         toml = "".join(
             f'[[source]]\nid = "f{n:03d}"\nname = "feed {n}"\nkind = "feed"\n'
             f'url = "{feed_url(n, path, tmp / "feeds", port)}"\n\n'
@@ -152,8 +145,7 @@ def main(argv: list[str] | None = None) -> None:
             for n in counts:
                 stores[n] = tmp / f"data{run}-{n}"
                 full_runs[n].append(crawl([*command, "--processes", str(n)], stores[n]))
-        for server in servers:
-            server.shutdown()
+        stack.close()
         keys = entry_keys(files, parsed, tmp / "feeds", port)
         stored = {n: _stored(path) for n, path in stores.items()}
     entries = len(keys)

@@ -29,10 +29,6 @@ HEALTH = "romareact:handoff:health"
 SOURCES = "romareact:handoff:sources"
 REJECTED = "romareact:handoff:rejected"
 KNOWN = "romareact:handoff:known"  # canonical URLs handed over: not fetched again
-_SOURCE_COLUMNS = (
-    "id", "name", "kind", "homepage", "url", "language", "country", "category",
-    "interval_minutes", "rules",
-)  # fmt: skip
 
 
 def _server(url: str):
@@ -63,9 +59,7 @@ class HandoffPipeline:
         # The collector registers the sources its newsroom does not know yet.
         sources = getattr(self.crawler.spider, "sources", None) or []
         for source in sources:
-            row = {key: source.get(key) for key in _SOURCE_COLUMNS}
-            if isinstance(row["rules"], dict):
-                row["rules"] = json.dumps(row["rules"], ensure_ascii=False)
+            row = {**source, "rules": json.dumps(source.get("rules") or {}, ensure_ascii=False)}
             self.server.hset(SOURCES, source["id"], json.dumps(row, ensure_ascii=False))
 
     def close_spider(self):
@@ -120,9 +114,11 @@ def collect(db, redis_url: str, batch: int = 100) -> dict[str, int]:
     counts = {"sources": 0, "items": 0, "clustered": 0, "rejected": 0, "health": 0}
     with write_transaction(db):
         known = {row[0] for row in db.execute("select id from sources")}
+        columns = db["sources"].columns_dict  # a crawler's row also holds its schedule
         for source_id, raw in server.hgetall(SOURCES).items():
             if source_id.decode() not in known:
-                db["sources"].insert(json.loads(raw), pk="id", ignore=True)
+                row = {k: v for k, v in json.loads(raw).items() if k in columns}
+                db["sources"].insert(row, pk="id", ignore=True)
                 counts["sources"] += 1
     while messages := server.lrange(ITEMS, 0, batch - 1):
         rejected = []

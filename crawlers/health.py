@@ -59,9 +59,11 @@ class HealthRecorder:
     ) -> None:
         now = at or utcnow()
         if self.forward is not None:
-            fields = {"source_id": source_id, "status": status, "entries": entries, "bozo": bozo}
-            self.forward("success", {**fields, "etag": etag, "last_modified": last_modified,
-                                     "at": now})  # fmt: skip
+            self.forward(
+                "success",
+                {"source_id": source_id, "status": status, "entries": entries, "bozo": bozo,
+                 "etag": etag, "last_modified": last_modified, "at": now},
+            )  # fmt: skip
         with write_transaction(self.db):  # read and write as one step: other crawlers write too
             health = self._current(source_id)
             health.update(
@@ -83,8 +85,9 @@ class HealthRecorder:
     ) -> None:
         now = at or utcnow()
         if self.forward is not None:
-            fields = {"source_id": source_id, "error": error, "status": status, "at": now}
-            self.forward("failure", fields)
+            self.forward(
+                "failure", {"source_id": source_id, "error": error, "status": status, "at": now}
+            )
         with write_transaction(self.db):
             health = self._current(source_id)
             failures = (health.get("consecutive_failures") or 0) + 1

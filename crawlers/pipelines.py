@@ -63,12 +63,13 @@ _UPSERT_ITEM = (
         f"{column} = {_KEPT_BY_EDITORS.get(column, f'excluded.{column}')}"
         for column in _ITEM_COLUMNS[1:]
     )
+    + " returning cluster_locked"
 )
 _MENTION_COLUMNS = ("item_id", "place_id", "start", "end", "surface", "confidence", "is_primary")
+_QUOTED_MENTION_COLUMNS = ", ".join(f'"{c}"' for c in _MENTION_COLUMNS)  # "end": an SQL word
 _INSERT_MENTION = (
-    "insert or replace into mentions"
-    ' (item_id, place_id, "start", "end", surface, confidence, is_primary)'
-    " values (?, ?, ?, ?, ?, ?, ?)"
+    f"insert or replace into mentions ({_QUOTED_MENTION_COLUMNS})"
+    f" values ({', '.join('?' for _ in _MENTION_COLUMNS)})"
 )
 
 
@@ -181,6 +182,7 @@ class RelevancePipeline:
 def stored_row(adapter) -> tuple[dict, list[dict]]:
     """The items row and the mentions rows of an analysed item."""
     key = item_id(adapter["canonical_url"])
+    now = database.utcnow()
     row = {
         "id": key,
         "source_id": adapter["source_id"],
@@ -194,13 +196,13 @@ def stored_row(adapter) -> tuple[dict, list[dict]]:
         "published": adapter.get("published"),
         "published_raw": adapter.get("published_raw"),
         "date_flag": adapter.get("date_flag"),
-        "fetched": database.utcnow(),
+        "fetched": now,
         "language": adapter.get("language"),
         "relevance": adapter.get("relevance"),
         "roma_related": int(bool(adapter.get("roma_related"))),
         "status": "new" if adapter["roma_related"] else "irrelevant",
         "content_hash": adapter.get("content_hash"),
-        "analysed_at": database.utcnow(),
+        "analysed_at": now,
     }
     mentions = [
         {
@@ -231,9 +233,7 @@ def write_item(db, row: dict, mentions: list[dict]) -> bool:
     }
     # One statement per item: a re-crawl refreshes the text but keeps an editor's
     # decision (approved/rejected) and an editor's merge or split (cluster_locked).
-    locked = db.execute(
-        f"{_UPSERT_ITEM} returning cluster_locked", [row[c] for c in _ITEM_COLUMNS]
-    ).fetchone()[0]
+    locked = db.execute(_UPSERT_ITEM, [row[c] for c in _ITEM_COLUMNS]).fetchone()[0]
     index_sketch(db, key, sketch)
     clustered = not locked and cluster not in (None, key)
     # An editor's place (start < 0) outlives a re-crawl and stays the primary one.

@@ -127,8 +127,9 @@ def find_places(
         title_cues = find_cues(title, gazetteer)
         cues.provinces |= title_cues.provinces
         cues.municipalities |= title_cues.municipalities
-    matches = find_names(text, gazetteer, tokens, title or "", in_bulgaria)
-    title_matches = find_names(title, gazetteer, None, text, in_bulgaria) if title else []
+    # about_bulgaria is what find_names would work out again from the text and title.
+    matches = find_names(text, gazetteer, tokens, title or "", about_bulgaria)
+    title_matches = find_names(title, gazetteer, None, text, about_bulgaria) if title else []
     anchors = list(
         {
             (gazetteer.parent(m.candidates[0]), m.role)

@@ -129,7 +129,6 @@ def crawl(
         _crawl_forever(parse_duration(every), sys.argv[1:])
         return
     from romareact.crawl import run_crawl, run_crawl_processes
-    from romareact.publish import export_public, refresh_events
     from romareact.sources import SourcesError, load_sources, register_sources, sources_to_crawl
 
     overrides = {}
@@ -175,15 +174,12 @@ def crawl(
             f"relevant, {stats.get('romareact/known_skipped', 0)} known skipped"
         )
         return
-    events = refresh_events(workspace.newsroom)
-    published = export_public(workspace.newsroom, workspace.public)
     processes_used = stats.get("romareact/processes", 1)
     click.echo(
         (f"[{processes_used} processes] " if processes_used > 1 else "")
         + f"crawled {len(due)} sources: {stats.get('romareact/stored', 0)} items stored, "
         f"{stats.get('relevance/relevant', 0)} relevant, {stats.get('geocode/placed', 0)} placed, "
-        f"{stats.get('romareact/known_skipped', 0)} known skipped; "
-        f"{published} events published ({events['changed']} new or changed)"
+        f"{stats.get('romareact/known_skipped', 0)} known skipped; {_publish(workspace)}"
     )
 
 
@@ -206,7 +202,6 @@ def collect(data_dir, redis_url):
     Example: romareact collect --redis redis://10.0.0.5:6379/0
     """
     from crawlers.handoff import collect as collect_handed_over
-    from romareact.publish import export_public, refresh_events
 
     _require_redis()
     from redis.exceptions import ConnectionError as RedisConnectionError
@@ -216,14 +211,20 @@ def collect(data_dir, redis_url):
         counts = collect_handed_over(workspace.newsroom, redis_url)
     except (OSError, RedisConnectionError) as error:
         raise click.ClickException(f"cannot reach Redis at {redis_url}: {error}") from None
-    events = refresh_events(workspace.newsroom)
-    published = export_public(workspace.newsroom, workspace.public)
     click.echo(
         f"collected {counts['items']} items ({counts['rejected']} rejected, see the Redis list "
         f"romareact:handoff:rejected), {counts['health']} source reports, "
-        f"{counts['sources']} new sources; {published} events published "
-        f"({events['changed']} new or changed)"
+        f"{counts['sources']} new sources; {_publish(workspace)}"
     )
+
+
+def _publish(workspace) -> str:
+    """Events from the newsroom's items, exported to the public database; what happened."""
+    from romareact.publish import export_public, refresh_events
+
+    events = refresh_events(workspace.newsroom)
+    published = export_public(workspace.newsroom, workspace.public)
+    return f"{published} events published ({events['changed']} new or changed)"
 
 
 def _require_redis() -> None:
@@ -641,19 +642,12 @@ def config_command(data_dir, setting, value):
 
     Example: romareact config publish-unreviewed off
     """
-    from romareact.publish import (
-        export_public,
-        publishes_unreviewed,
-        refresh_events,
-        set_publish_unreviewed,
-    )
+    from romareact.publish import publishes_unreviewed, set_publish_unreviewed
 
     workspace = _workspace(data_dir)
     if value is not None:
         set_publish_unreviewed(workspace.newsroom, value == "on", actor="cli")
-        refresh_events(workspace.newsroom)
-        count = export_public(workspace.newsroom, workspace.public)
-        click.echo(f"{count} events published")
+        click.echo(_publish(workspace))
     state = "on" if publishes_unreviewed(workspace.newsroom) else "off"
     click.echo(f"publish-unreviewed: {state}")
 

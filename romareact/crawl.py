@@ -67,12 +67,7 @@ def run_crawl(workspace: Workspace, sources: list[dict], overrides: dict | None 
             process.crawl(crawler, sources=sources)
     if crawlers:
         process.start()
-    totals: dict[str, int] = {}
-    for crawler in crawlers:
-        for key, value in (crawler.stats.get_stats() or {}).items():
-            if isinstance(value, int):
-                totals[key] = totals.get(key, 0) + value
-    return totals
+    return _summed(crawler.stats.get_stats() or {} for crawler in crawlers)
 
 
 def run_crawl_processes(workspace: Workspace, sources: list[dict], overrides: dict | None,
@@ -86,7 +81,7 @@ def run_crawl_processes(workspace: Workspace, sources: list[dict], overrides: di
     process gets every source and the shared frontier hands out each request once.
     Returns the counters, summed over the processes.
     """
-    if "SCHEDULER" in (overrides or {}):
+    if (overrides or {}).get("ROMAREACT_SHARED_FRONTIER"):
         shares = [sources] * processes
     else:
         shares = [share for share in _shares_by_host(sources, processes) if share]
@@ -101,10 +96,16 @@ def run_crawl_processes(workspace: Workspace, sources: list[dict], overrides: di
         ]
         counters = [run_crawl(workspace, shares[0], overrides)]
         counters += [future.result() for future in started]
-    totals: dict[str, int] = {"romareact/processes": len(shares)}
+    return {"romareact/processes": len(shares), **_summed(counters)}
+
+
+def _summed(counters) -> dict[str, int]:
+    """The integer counters of several crawls (or spiders), added up key by key."""
+    totals: dict[str, int] = {}
     for counter in counters:
         for key, value in counter.items():
-            totals[key] = totals.get(key, 0) + value
+            if isinstance(value, int):
+                totals[key] = totals.get(key, 0) + value
     return totals
 
 

@@ -24,15 +24,18 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @contextlib.contextmanager
 def serve_folder(
-    folder: Path, handler: type[http.server.BaseHTTPRequestHandler] = QuietHandler
+    folder: Path,
+    handler: type[http.server.BaseHTTPRequestHandler] = QuietHandler,
+    address: str = "127.0.0.1",
+    port: int = 0,
 ) -> Iterator[str]:
-    """Serve a folder on a free port; yields its base URL."""
+    """Serve a folder (on a free port unless one is given); yields its base URL."""
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
+        (address, port), functools.partial(handler, directory=str(folder))
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://{address}:{server.server_port}"
     finally:
         server.shutdown()
         server.server_close()
