@@ -33,6 +33,16 @@ class HealthRecorder:
         rows = list(self.db["source_health"].rows_where("source_id = ?", [source_id]))
         return rows[0] if rows else {"source_id": source_id, "consecutive_failures": 0}
 
+    def _store(self, health: dict) -> None:
+        # One statement: sqlite-utils' upsert would read the table's schema on every call.
+        columns = ", ".join(f'"{c}"' for c in health)
+        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in health if c != "source_id")
+        self.db.execute(
+            f"insert into source_health ({columns}) values ({', '.join('?' for _ in health)})"
+            f" on conflict(source_id) do update set {updates}",
+            list(health.values()),
+        )
+
     def _interval(self, source_id: str) -> int:
         rows = list(self.db["sources"].rows_where("id = ?", [source_id]))
         return (rows[0]["interval_minutes"] if rows else None) or 60
@@ -78,7 +88,7 @@ class HealthRecorder:
             )
             if status != 304:  # a 304 keeps the validators it answered to
                 health.update(etag=etag, last_modified=last_modified)
-            self.db["source_health"].upsert(health, pk="source_id")
+            self._store(health)
 
     def failure(
         self, source_id: str, error: str, status: int | None = None, at: str | None = None
@@ -105,4 +115,4 @@ class HealthRecorder:
                     f"disabled after {failures} failures in a row; last error: {error[:200]}"
                 )
                 self.db["sources"].update(source_id, {"enabled": 0})
-            self.db["source_health"].upsert(health, pk="source_id")
+            self._store(health)

@@ -31,6 +31,9 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's remote control is an HTTP endpoint that runs Python code sent to it: a crawler
+# that reads hostile pages needs no such door.
+REMOTE_CONTROL_ENABLED = False
 # Scrapy re-reads and parses each generator callback's source on every response to warn
 # about `return value` in generators; ours have none, and the check costs a millisecond.
 WARN_ON_GENERATOR_RETURN_VALUE = False

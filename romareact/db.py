@@ -391,9 +391,12 @@ _INDEX_NEW = """insert into items_fts (rowid, title, summary, full_text)
 def index_pending_items(db: sqlite_utils.Database) -> int:
     """Add the items a crawl wrote to the search index, in one statement; their number."""
     with write_transaction(db):
+        # Found through the pending-items index, read in rowid order: FTS5 builds its index
+        # twice as fast from ascending rowids as in that index's order (by id, a hash).
         db.execute(
             """insert into items_fts (rowid, title, summary, full_text)
-               select rowid, title, summary, full_text from items where search_pending"""
+               select rowid, title, summary, full_text from items
+               where rowid in (select rowid from items where search_pending)"""
         )
         # Not a text column: the update trigger leaves this alone.
         return db.execute("update items set search_pending = null where search_pending").rowcount

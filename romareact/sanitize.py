@@ -13,6 +13,14 @@ _CLEAN_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 SUMMARY_TAGS = {"p", "br", "b", "strong", "i", "em", "ul", "ol", "li", "blockquote", "a"}
 MAX_TITLE = 500
 MAX_SUMMARY = 5000
+# Built once: nh3.clean(..., tags=...) builds a cleaner on every call, 20 µs each time.
+_SUMMARY = nh3.Cleaner(
+    tags=SUMMARY_TAGS,
+    attributes={"a": {"href"}},
+    url_schemes={"http", "https"},
+    link_rel="noopener noreferrer nofollow",
+)
+_NO_TAGS = nh3.Cleaner(tags=set())
 
 
 def plain_text(value: str | None, limit: int | None = None) -> str | None:
@@ -20,7 +28,7 @@ def plain_text(value: str | None, limit: int | None = None) -> str | None:
     if not value:
         return None
     if "<" in value or "&" in value or "\x00" in value:
-        value = html.unescape(nh3.clean(value, tags=set()))
+        value = html.unescape(_NO_TAGS.clean(value))
     # else nothing for the sanitiser to do (most titles): it would return the text as is
     return _shortened(_collapse(value), limit)
 
@@ -48,13 +56,7 @@ def clean_summary(value: str | None) -> str | None:
     """A small safe subset of HTML: no scripts, styles, event handlers or foreign links schemes."""
     if not value:
         return None
-    cleaned = nh3.clean(
-        value[: MAX_SUMMARY * 4],
-        tags=SUMMARY_TAGS,
-        attributes={"a": {"href"}},
-        url_schemes={"http", "https"},
-        link_rel="noopener noreferrer nofollow",
-    ).strip()
+    cleaned = _SUMMARY.clean(value[: MAX_SUMMARY * 4]).strip()
     return cleaned or None
 
 

@@ -272,3 +272,25 @@ def test_sources_are_shared_out_by_host():
                   for s in other}  # fmt: skip
         assert not hosts & others
     assert sorted(len(share) for share in shares) == [4, 6]
+
+
+def test_components_switched_off_are_left_out_and_remote_control_is_off(tmp_path):
+    from romareact.crawl import crawl_settings
+    from romareact.workspace import open_workspace
+
+    workspace = open_workspace(tmp_path)
+    try:
+        default = crawl_settings(workspace)
+        cookies_on = crawl_settings(workspace, {"COOKIES_ENABLED": "true"})
+    finally:
+        workspace.close()
+    # Scrapy's remote control runs Python code sent over HTTP: never on in a crawler.
+    assert default.getbool("REMOTE_CONTROL_ENABLED") is False
+    extensions = default.getwithbase("EXTENSIONS")
+    assert "scrapy.extensions.remote_control.RemoteControl" not in extensions
+    assert "scrapy.extensions.telnet.TelnetConsole" not in extensions
+    assert "scrapy.extensions.corestats.CoreStats" in extensions
+    cookies = "scrapy.downloadermiddlewares.cookies.CookiesMiddleware"
+    assert cookies not in default.getwithbase("DOWNLOADER_MIDDLEWARES")
+    # Switched on from the command line, a component is back.
+    assert cookies in cookies_on.getwithbase("DOWNLOADER_MIDDLEWARES")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import quote
+from urllib.parse import quote, urljoin
 
 import scrapy
 
@@ -74,7 +74,9 @@ class FeedSpider(ArticleSpider):
                 "guid": entry.guid,
             }
             if not follow_this:
-                yield self._item(source, response.urljoin(link), known)
+                # Against the feed's address: response.urljoin would decode the whole feed
+                # as text to look for an HTML <base>, which a feed does not have.
+                yield self._item(source, urljoin(response.url, link), known)
                 continue
             request = self.follow_article(response, link, source, known)
             if request is not None:
