@@ -117,7 +117,8 @@ class DedupPipeline:
         key = ItemAdapter(item)["canonical_url"]
         if key in self.seen:
             self.stats.inc_value("romareact/duplicate")
-            raise DropItem(f"duplicate of {key} in this crawl")
+            # Routine (a feed listing one story twice), so not a warning with the whole item.
+            raise DropItem(f"duplicate of {key} in this crawl", log_level="INFO")
         self.seen.add(key)
         return item
 
