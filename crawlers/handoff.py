@@ -22,7 +22,7 @@ from scrapy.exceptions import NotConfigured
 from crawlers.health import HealthRecorder
 from crawlers.pipelines import stored_row, write_item
 from romareact.db import index_pending_items, write_transaction
-from romareact.sanitize import MAX_TITLE, clean_summary, plain_text
+from romareact.sanitize import sanitised_fields
 
 ITEMS = "romareact:handoff:items"
 HEALTH = "romareact:handoff:health"
@@ -84,12 +84,7 @@ class HandoffPipeline:
 def _resanitised(row: dict) -> dict:
     """The crawler sanitised the text already; whoever can write to Redis could skip that,
     so the collector does it again (it changes nothing in clean text)."""
-    return {
-        **row,
-        "title": plain_text(row["title"], MAX_TITLE),
-        "summary": clean_summary(row["summary"]),
-        "author": plain_text(row["author"], 200),
-    }
+    return {**row, **sanitised_fields(row["title"], row["summary"], row["author"])}
 
 
 def known_checker(redis_url: str):
@@ -143,12 +138,11 @@ def collect(db, redis_url: str, batch: int = 100) -> dict[str, int]:
             counts["rejected"] += len(rejected)
         server.ltrim(ITEMS, len(messages), -1)  # only now: a crash before this re-delivers
     recorder = HealthRecorder(db)
+    recorders = {"success": recorder.success, "failure": recorder.failure}
     while events := server.lrange(HEALTH, 0, batch - 1):
         for raw in events:
             event = json.loads(raw)
-            record = {"success": recorder.success, "failure": recorder.failure}.get(
-                event.pop("event", None)
-            )
+            record = recorders.get(event.pop("event", None))
             if record is not None:  # anything else is not ours to act on
                 record(**event)
                 counts["health"] += 1

@@ -21,13 +21,7 @@ from romareact.clusters import find_cluster, index_sketch
 from romareact.dates import normalise_date
 from romareact.language import detect_language
 from romareact.relevance import score_text
-from romareact.sanitize import (
-    MAX_TITLE,
-    clean_summary,
-    content_hash,
-    plain_text,
-    text_of_clean_html,
-)
+from romareact.sanitize import content_hash, sanitised_fields, text_of_clean_html
 from romareact.urls import canonical_url, item_id
 
 
@@ -85,15 +79,16 @@ class NormalisePipeline:
             adapter["canonical_url"] = canonical_url(page_canonical)
         else:
             adapter["canonical_url"] = canonical_url(url)
-        adapter["title"] = plain_text(adapter.get("title"), MAX_TITLE)
-        adapter["summary"] = clean_summary(adapter.get("summary"))
-        adapter["author"] = plain_text(adapter.get("author"), 200)
-        text = adapter.get("full_text")
-        adapter["full_text"] = text.strip() if text else None
-        adapter["content_hash"] = content_hash(adapter["full_text"])
+        fields = sanitised_fields(
+            adapter.get("title"), adapter.get("summary"), adapter.get("author")
+        )
+        adapter.update(fields)
+        full_text = adapter.get("full_text")
+        adapter["full_text"] = full_text = full_text.strip() if full_text else None
+        adapter["content_hash"] = content_hash(full_text)
         # What the analysis reads: the article, else the feed's summary as plain text.
-        adapter["text"] = adapter["full_text"] or text_of_clean_html(adapter["summary"]) or ""
-        adapter["language"] = detect_language(f"{adapter.get('title') or ''} {_body(adapter)}")
+        adapter["text"] = text = full_text or text_of_clean_html(fields["summary"]) or ""
+        adapter["language"] = detect_language(f"{fields['title'] or ''} {text}")
         raw = adapter.get("published_raw")
         adapter["published_raw"] = raw.strip()[:200] if raw else None
         # feedparser's reading first (it knows more formats), else the raw text.

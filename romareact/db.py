@@ -432,13 +432,6 @@ def _public_5_tags(db: sqlite_utils.Database) -> None:
     db["events"].create_index(["source"], if_not_exists=True)
 
 
-def _public_6_filter_indexes(db: sqlite_utils.Database) -> None:
-    # The map's filters (category, province, time) are what most table views, exports and
-    # facets ask for: with these, their counts and facets read an index, not the table.
-    db["events"].create_index(["category", "province", "year", "date"], if_not_exists=True)
-    db["events"].create_index(["province", "year", "category", "date"], if_not_exists=True)
-
-
 def _public_4_open_dataset(db: sqlite_utils.Database) -> None:
     columns = db["events"].columns_dict
     if "year" not in columns:
@@ -497,6 +490,13 @@ def _public_4_open_dataset(db: sqlite_utils.Database) -> None:
         pk="version",
         if_not_exists=True,
     )
+
+
+def _public_6_filter_indexes(db: sqlite_utils.Database) -> None:
+    # The map's filters (category, province, time) are what most table views, exports and
+    # facets ask for: with these, their counts and facets read an index, not the table.
+    db["events"].create_index(["category", "province", "year", "date"], if_not_exists=True)
+    db["events"].create_index(["province", "year", "category", "date"], if_not_exists=True)
 
 
 PUBLIC_MIGRATIONS: list[Migration] = [

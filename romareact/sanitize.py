@@ -13,6 +13,7 @@ _CLEAN_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
 SUMMARY_TAGS = {"p", "br", "b", "strong", "i", "em", "ul", "ol", "li", "blockquote", "a"}
 MAX_TITLE = 500
 MAX_SUMMARY = 5000
+MAX_AUTHOR = 200
 # Built once: nh3.clean(..., tags=...) builds a cleaner on every call, 20 µs each time.
 _SUMMARY = nh3.Cleaner(
     tags=SUMMARY_TAGS,
@@ -58,6 +59,16 @@ def clean_summary(value: str | None) -> str | None:
         return None
     cleaned = _SUMMARY.clean(value[: MAX_SUMMARY * 4]).strip()
     return cleaned or None
+
+
+def sanitised_fields(title: str | None, summary: str | None, author: str | None) -> dict:
+    """An item's title, summary and author as they are stored: plain-text title and author,
+    summary in the small safe subset of HTML."""
+    return {
+        "title": plain_text(title, MAX_TITLE),
+        "summary": clean_summary(summary),
+        "author": plain_text(author, MAX_AUTHOR),
+    }
 
 
 def content_hash(text: str | None) -> str | None:
