@@ -1,17 +1,19 @@
 """Benchmark: public Datasette latency at 100,000 events with 20 concurrent clients.
 
     python -m benchmarks.datasette_latency [--events 100000] [--clients 20] [--requests 400]
+                                           [--workers 1,2]
 
 Fills a public database with synthetic events (benchmarks/synthetic.py), starts
 `romareact serve` in its own process (as a user would), and measures p50/p95 latency of:
 - the map data endpoint (/map/data/markers.js) and a popup chunk (/map/data/details/N.js),
 - a faceted table page (/public/events with the default facets: province, category, year),
-  filtered by category and province: 250 different pages,
-- a full-text search (/public/events.json?_search=word&province=...), 300 different ones.
-Three passes per endpoint, the same URL list each time:
+  filtered by category and province: 252 different pages,
+- a full-text search (/public/events.json?_search=word&province=...), 400 different ones.
+Passes per endpoint, the same URL list each time:
 - "cold, 1 client": every URL for the first time, one at a time (the baseline);
-- "cold, N clients": a fresh server, every URL for the first time, N clients at once;
-- "warm, N clients": the same URLs again (the public response cache answers).
+- then for each worker count W (`romareact serve --workers W`), on a fresh server:
+  "cold, N clients, W workers": every URL for the first time, N clients at once;
+  "warm, N clients, W workers": the same URLs again (the public response cache answers).
 Target: p95 <= 150 ms at 20 clients.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import os
 import statistics
 import tempfile
 import threading
@@ -97,6 +100,11 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400, help="per endpoint and setting")
     parser.add_argument("--only", help="measure only endpoints whose name contains this")
+    parser.add_argument(
+        "--workers",
+        default=f"1,{os.cpu_count() or 1}",
+        help="worker counts to compare, comma-separated (default: 1 and one per core)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -106,24 +114,29 @@ def main() -> None:
         print(
             f"{args.events} synthetic events in {time.perf_counter() - started:.1f} s", flush=True
         )
+        worker_counts = sorted({int(count) for count in args.workers.split(",")})
         urls = endpoint_urls(args.events, args.requests)
         if args.only:
             urls = {name: paths for name, paths in urls.items() if args.only in name}
-        print(f"{'endpoint':24} | {'pass':18} | {'requests':>8} | {'p50 ms':>7} | "
+        print(f"{'endpoint':24} | {'pass':30} | {'requests':>8} | {'p50 ms':>7} | "
               f"{'p95 ms':>7} | errors")  # fmt: skip
         for name, paths in urls.items():
             passes = []
             # Each cold pass on a freshly started server: nothing cached yet.
             with romareact_serve(data_dir) as base:
+                wait_until_idle(_port(base))
                 passes.append(("cold, 1 client", measure(_port(base), paths, 1)))
-            with romareact_serve(data_dir) as base:
-                for label in ("cold", "warm"):
-                    latencies = measure(_port(base), paths, args.clients)
-                    passes.append((f"{label}, {args.clients} clients", latencies))
+            for workers in worker_counts:
+                with romareact_serve(data_dir, args=("--workers", str(workers))) as base:
+                    wait_until_idle(_port(base))
+                    for label in ("cold", "warm"):
+                        latencies = measure(_port(base), paths, args.clients)
+                        label = f"{label}, {args.clients} clients, {workers} worker(s)"
+                        passes.append((label, latencies))
             for label, (latencies, errors) in passes:
                 p50, p95 = _percentiles(latencies)
                 print(
-                    f"{name:24} | {label:18} | {len(paths):>8} | {p50:7.1f} | {p95:7.1f} | "
+                    f"{name:24} | {label:30} | {len(paths):>8} | {p50:7.1f} | {p95:7.1f} | "
                     f"{len(errors)}",
                     flush=True,
                 )
@@ -131,6 +144,37 @@ def main() -> None:
 
 def _port(base: str) -> int:
     return urllib.parse.urlsplit(base).port
+
+
+def wait_until_idle(port: int, timeout: float = 120) -> None:
+    """Wait until the server on `port` has finished starting: the first worker answers while
+    the others still build their marker index, which would steal the first pass's CPU."""
+    deadline = time.monotonic() + timeout
+    previous = _server_cpu_seconds(port)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        current = _server_cpu_seconds(port)
+        if current - previous < 0.05:
+            return
+        previous = current
+
+
+def _server_cpu_seconds(port: int) -> float:
+    """CPU time of `romareact serve --port PORT` and its worker processes (Linux /proc)."""
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # Arguments end with a NUL each: "--port 80" never matches "--port 8001".
+            command = (entry / "cmdline").read_bytes().decode("utf-8", "replace")
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except (OSError, ValueError):
+            continue
+        processes[entry.name] = (command, fields[1], int(fields[11]) + int(fields[12]))
+    servers = {pid for pid, (command, _, _) in processes.items() if f"--port\0{port}\0" in command}
+    ticks = sum(t for pid, (_, parent, t) in processes.items() if {pid, parent} & servers)
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

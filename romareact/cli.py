@@ -445,16 +445,29 @@ def snapshot(data_dir, out_dir):
     is_flag=True,
     help="Print a one-time link that signs you in as root, to open the newsroom.",
 )
-def serve(data_dir, port, host, root):
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes; one page is rendered on one core, so up to one per core.",
+)
+def serve(data_dir, port, host, root, workers):
     """Serve Datasette on the newsroom and public databases, with the map at /map.
 
     Example: romareact serve --port 8001
     """
-    from romareact.serve import make_datasette, run
+    from romareact.serve import make_datasette, run, run_workers
 
+    if root and workers > 1:
+        # Each worker would hold its own one-time token; only one of them would accept it.
+        raise click.UsageError("--root needs a single worker: leave out --workers")
     workspace = _workspace(data_dir)
-    datasette = make_datasette(workspace.data_dir)
     _print_urls(host, port)
+    if workers > 1:
+        run_workers(workspace.data_dir, host, port, workers)
+        return
+    datasette = make_datasette(workspace.data_dir)
     if root:
         click.echo(
             f"  sign in as root:  http://{host}:{port}/-/auth-token?token={datasette._root_token}"

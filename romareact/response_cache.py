@@ -8,14 +8,22 @@ are the version: a cached page is never older than the data it was made from.
 
 Only anonymous requests are cached (an editor's pages show their name and forms), only
 successful responses without cookies, and only paths that read the public database.
+
+Several worker processes (`romareact serve --workers N`) also share their pages through a
+SQLite file (SharedResponseStore): otherwise a page made by one worker would be made again by
+each of the others, and a reader would wait for it.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 from collections import OrderedDict
 from pathlib import Path
 
+# Set by `romareact serve --workers N` to the file its workers share.
+SHARED_STORE_ENV = "ROMAREACT_SHARED_RESPONSE_CACHE"
 MAX_ENTRIES = 2000
 MAX_BYTES = 256 * 1024 * 1024
 MAX_RESPONSE_BYTES = 32 * 1024 * 1024
@@ -34,13 +42,81 @@ def data_version(path: Path | str) -> tuple:
     return tuple(stamps)
 
 
+class SharedResponseStore:
+    """Cached pages in a SQLite file that every worker reads and fills.
+
+    It is only a cache: a worker that finds the file busy (another one writing) goes on without
+    it rather than wait, and entries made from an older version of the data are never served.
+    """
+
+    def __init__(self, path: Path | str, max_bytes: int = MAX_BYTES):
+        self.max_bytes = max_bytes
+        # timeout=0: never hold up the event loop waiting for another worker's write.
+        self.conn = sqlite3.connect(str(path), timeout=0, isolation_level=None)
+        self._try("PRAGMA journal_mode=WAL")
+        self._try("PRAGMA synchronous=OFF")  # losing the cache in a crash loses nothing
+        self._try(
+            "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, version TEXT NOT NULL,"
+            " status INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)"
+        )
+
+    def _try(self, sql: str, params=()) -> list | None:
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError:  # busy or locked by another worker
+            return None
+
+    def get(self, key: str, version: str) -> tuple[int, list, bytes] | None:
+        rows = self._try(
+            "SELECT status, headers, body FROM responses WHERE key = ? AND version = ?",
+            (key, version),
+        )
+        if not rows:
+            return None
+        status, headers, body = rows[0]
+        return (
+            status,
+            [(n.encode("latin-1"), v.encode("latin-1")) for n, v in json.loads(headers)],
+            body,
+        )
+
+    def put(self, key: str, version: str, entry: tuple[int, list, bytes]) -> None:
+        status, headers, body = entry
+        encoded = json.dumps([(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers])
+        try:
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                # Pages of an older version of the data will never be served again.
+                self.conn.execute("DELETE FROM responses WHERE version != ?", (version,))
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?)",
+                    (key, version, status, encoded, body),
+                )
+                # Oldest first (rowids grow) until the store fits again.
+                self.conn.execute(
+                    "DELETE FROM responses WHERE rowid IN (SELECT rowid FROM (SELECT rowid,"
+                    " sum(length(body)) OVER (ORDER BY rowid DESC) AS kept FROM responses)"
+                    " WHERE kept > ?)",
+                    (self.max_bytes,),
+                )
+        except sqlite3.OperationalError:
+            pass  # another worker is writing; this page is simply not shared
+
+
 class PublicResponseCache:
     """ASGI middleware around Datasette."""
 
-    def __init__(self, app, public_db: Path, cookie_names: tuple[str, ...]):
+    def __init__(
+        self,
+        app,
+        public_db: Path,
+        cookie_names: tuple[str, ...],
+        shared: SharedResponseStore | None = None,
+    ):
         self.app = app
         self.public_db = Path(public_db)
         self.cookie_names = cookie_names
+        self.shared = shared
         self.entries: OrderedDict[tuple, tuple[int, list, bytes]] = OrderedDict()
         self.size = 0
         self.hits = self.misses = 0
@@ -65,8 +141,13 @@ class PublicResponseCache:
         key = (scope["path"], scope.get("query_string", b""), host, data_version(self.public_db))
         cached = self.entries.get(key)
         if cached is not None:
-            self.hits += 1
             self.entries.move_to_end(key)
+        elif self.shared is not None:
+            cached = self.shared.get(_shared_key(key), repr(key[3]))
+            if cached is not None:
+                self._store(key, cached)
+        if cached is not None:
+            self.hits += 1
             status, headers, body = cached
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
@@ -95,12 +176,22 @@ class PublicResponseCache:
         await self.app(scope, receive, capture)
         # Stored only if the data did not change while the page was being made.
         if captured["ok"] and "status" in captured and key[3] == data_version(self.public_db):
-            self._store(key, (captured["status"], captured["headers"],
-                              b"".join(captured["chunks"])))  # fmt: skip
+            entry = (captured["status"], captured["headers"], b"".join(captured["chunks"]))
+            self._store(key, entry)
+            if self.shared is not None:
+                self.shared.put(_shared_key(key), repr(key[3]), entry)
 
     def _store(self, key, entry) -> None:
+        replaced = self.entries.pop(key, None)  # two readers may make the same page at once
+        if replaced is not None:
+            self.size -= len(replaced[2])
         self.entries[key] = entry
         self.size += len(entry[2])
         while len(self.entries) > MAX_ENTRIES or self.size > MAX_BYTES:
             _, (_, _, body) = self.entries.popitem(last=False)
             self.size -= len(body)
+
+
+def _shared_key(key: tuple) -> str:
+    path, query, host, _ = key
+    return f"{host.decode('latin-1')} {path} {query.decode('latin-1')}"

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 from pathlib import Path
 
 from datasette.app import Datasette
 
 from romareact.paths import newsroom_path, public_path, shipped_datasette_config
+from romareact.response_cache import SHARED_STORE_ENV
 
 # Safe defaults for a public instance: bounded queries, bounded exports.
 SETTINGS = {
@@ -23,6 +25,8 @@ SETTINGS = {
 
 
 SECRET_ENV = "ROMAREACT_SECRET"
+# How `run_workers` tells each worker process which data directory to serve.
+WORKER_DATA_DIR_ENV = "ROMAREACT_SERVE_DATA_DIR"
 
 
 def make_datasette(data_dir: Path) -> Datasette:
@@ -46,3 +50,37 @@ def run(datasette: Datasette, host: str, port: int) -> None:
 
     asyncio.run(datasette.invoke_startup())
     uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+
+
+def run_workers(data_dir: Path, host: str, port: int, workers: int) -> None:
+    """Serve with several worker processes on one port, each its own Datasette.
+
+    One Datasette renders pages in one Python process, so it uses one core however many the
+    machine has. Workers share nothing in memory: sessions and CSRF tokens are signed with one
+    secret (ROMAREACT_SECRET, or one drawn here for this run), SQLite serialises their writes,
+    and cached public pages go through a shared file, emptied at each start.
+    """
+    import uvicorn
+
+    data_dir = Path(data_dir).resolve()
+    shared_cache = data_dir / "response-cache.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{shared_cache}{suffix}").unlink(missing_ok=True)
+    os.environ[WORKER_DATA_DIR_ENV] = str(data_dir)
+    os.environ[SHARED_STORE_ENV] = str(shared_cache)
+    if not os.environ.get(SECRET_ENV):
+        os.environ[SECRET_ENV] = secrets.token_hex(32)
+    uvicorn.run(
+        "romareact.serve:worker_app",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
+
+
+def worker_app():
+    """The application of one worker started by `run_workers` (a uvicorn factory). Its
+    start-up hooks run when uvicorn starts the worker, before the first request."""
+    return make_datasette(Path(os.environ[WORKER_DATA_DIR_ENV])).app()

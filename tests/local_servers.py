@@ -48,8 +48,10 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def romareact_serve(data_dir: Path, env: dict | None = None, timeout: float = 120) -> Iterator[str]:
-    """`romareact serve` on a free port until the block ends; yields its base URL.
+def romareact_serve(
+    data_dir: Path, env: dict | None = None, timeout: float = 120, args: tuple[str, ...] = ()
+) -> Iterator[str]:
+    """`romareact serve [args]` on a free port until the block ends; yields its base URL.
 
     -P: the installed romareact, never a folder of that name in the current directory.
     """
@@ -58,7 +60,7 @@ def romareact_serve(data_dir: Path, env: dict | None = None, timeout: float = 12
     with open(log_path, "w+b") as log:
         process = subprocess.Popen(
             [sys.executable, "-P", "-m", "romareact", "serve", "--data-dir", str(data_dir),
-             "--port", str(port)],
+             "--port", str(port), *args],
             stdout=log, stderr=log, env={**os.environ, **(env or {})},
         )  # fmt: skip
         base = f"http://127.0.0.1:{port}"

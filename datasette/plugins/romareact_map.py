@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 
 import sqlite_utils
 from datasette.utils.asgi import Response
@@ -32,7 +33,12 @@ from mapping.payload import (
     markers_payload,
     markers_script,
 )
-from romareact.response_cache import PublicResponseCache, data_version
+from romareact.response_cache import (
+    SHARED_STORE_ENV,
+    PublicResponseCache,
+    SharedResponseStore,
+    data_version,
+)
 
 _JS = "application/javascript; charset=utf-8"
 _GEOJSON = "application/geo+json; charset=utf-8"
@@ -190,7 +196,13 @@ def _render_geojson(rows, columns):
 def asgi_wrapper(datasette):
     def wrap(app):
         public = datasette.get_database("public")
-        return PublicResponseCache(app, public.path, cookie_names=("rr_session", "ds_actor"))
+        shared = os.environ.get(SHARED_STORE_ENV)
+        return PublicResponseCache(
+            app,
+            public.path,
+            cookie_names=("rr_session", "ds_actor"),
+            shared=SharedResponseStore(shared) if shared else None,
+        )
 
     return wrap
 
