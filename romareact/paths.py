@@ -9,6 +9,8 @@ DATA_DIR_ENV = "ROMAREACT_DATA_DIR"
 DEFAULT_DATA_DIR = "romareact-data"
 NEWSROOM_DB = "newsroom.db"
 PUBLIC_DB = "public.db"
+# Public pages shared by the workers of `romareact serve --workers N`; disposable.
+RESPONSE_CACHE_DB = "response-cache.db"
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -25,6 +27,10 @@ def newsroom_path(data_dir: Path) -> Path:
 
 def public_path(data_dir: Path) -> Path:
     return data_dir / PUBLIC_DB
+
+
+def response_cache_path(data_dir: Path) -> Path:
+    return data_dir / RESPONSE_CACHE_DB
 
 
 def _shipped(installed_name: str, source_name: str) -> Path:

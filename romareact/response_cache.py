@@ -63,7 +63,7 @@ class SharedResponseStore:
     def _try(self, sql: str, params=()) -> list | None:
         try:
             return self.conn.execute(sql, params).fetchall()
-        except sqlite3.OperationalError:  # busy or locked by another worker
+        except sqlite3.DatabaseError:  # busy, locked by another worker, or a damaged file
             return None
 
     def get(self, key: str, version: str) -> tuple[int, list, bytes] | None:
@@ -99,8 +99,8 @@ class SharedResponseStore:
                     " WHERE kept > ?)",
                     (self.max_bytes,),
                 )
-        except sqlite3.OperationalError:
-            pass  # another worker is writing; this page is simply not shared
+        except sqlite3.DatabaseError:
+            pass  # another worker is writing (or the file is damaged): this page is not shared
 
 
 class PublicResponseCache:

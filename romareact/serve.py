@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
+import multiprocessing.connection
 import os
 import secrets
+import signal
+import socket
+import sys
 from pathlib import Path
 
 from datasette.app import Datasette
 
-from romareact.paths import newsroom_path, public_path, shipped_datasette_config
+from romareact.paths import (
+    newsroom_path,
+    public_path,
+    response_cache_path,
+    shipped_datasette_config,
+)
 from romareact.response_cache import SHARED_STORE_ENV
 
 # Safe defaults for a public instance: bounded queries, bounded exports.
@@ -63,21 +73,103 @@ def run_workers(data_dir: Path, host: str, port: int, workers: int) -> None:
     import uvicorn
 
     data_dir = Path(data_dir).resolve()
-    shared_cache = data_dir / "response-cache.db"
+    shared_cache = response_cache_path(data_dir)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{shared_cache}{suffix}").unlink(missing_ok=True)
     os.environ[WORKER_DATA_DIR_ENV] = str(data_dir)
     os.environ[SHARED_STORE_ENV] = str(shared_cache)
     if not os.environ.get(SECRET_ENV):
         os.environ[SECRET_ENV] = secrets.token_hex(32)
-    uvicorn.run(
-        "romareact.serve:worker_app",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="warning",
-    )
+    if not sys.platform.startswith("linux"):
+        # Elsewhere SO_REUSEPORT does not spread connections: uvicorn's shared socket.
+        uvicorn.run(
+            "romareact.serve:worker_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="warning",
+        )
+        return
+    _supervise_reuseport_workers(host, port, workers)
+
+
+def _supervise_reuseport_workers(host: str, port: int, workers: int) -> None:
+    """Start the workers, each listening on its own SO_REUSEPORT socket, and stop them all
+    when one stops, on Ctrl-C or on SIGTERM.
+
+    With one shared socket, the first idle worker accepts every connection that is waiting, so
+    a burst of kept-alive connections can all land on one worker while the others idle; the
+    kernel spreads connections evenly over SO_REUSEPORT sockets."""
+    _check_port_free(host, port)
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=_reuseport_worker, args=(host, port), name=f"romareact-{n}")
+        for n in range(workers)
+    ]
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        for process in processes:
+            process.start()
+        multiprocessing.connection.wait([process.sentinel for process in processes])
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=15)
+            if process.is_alive():
+                process.kill()
+    failed = [process.exitcode for process in processes if process.exitcode not in (0, -15)]
+    if failed:
+        raise SystemExit(f"a server worker stopped with exit code {failed[0]}")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Stop with one clear message if the port is taken, before any worker starts."""
+    probe_host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
+    try:
+        # SO_REUSEPORT would let a second romareact of the same user share the port silently.
+        with socket.create_connection((probe_host, port), timeout=1):
+            in_use = True
+    except OSError:
+        in_use = False
+    try:
+        if not in_use:
+            _bind(host, port).close()
+    except OSError:
+        in_use = True
+    if in_use:
+        raise SystemExit(f"cannot serve on {host}:{port}: the port is in use")
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(0)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind(address)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _reuseport_worker(host: str, port: int) -> None:
+    import uvicorn
+
+    sock = _bind(host, port)
+    sock.listen(2048)
+    config = uvicorn.Config(worker_app, factory=True, log_level="warning")
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def worker_app():

@@ -126,3 +126,13 @@ def test_a_busy_shared_store_is_skipped_not_waited_for(tmp_path):
     finally:
         other_worker.execute("ROLLBACK")
     assert store.get("new page", "v1") is None
+
+
+def test_a_damaged_shared_store_never_breaks_the_site(public_db, tmp_path):
+    store_path = tmp_path / "response-cache.db"
+    store_path.write_bytes(b"not a database " * 500)
+    site = CountingSite()
+    cache = PublicResponseCache(site, public_db, ("rr_session",), SharedResponseStore(store_path))
+    assert get(cache, "/public/events")[0] == 200
+    assert get(cache, "/public/events")[0] == 200
+    assert site.made == ["/public/events"]  # the worker's own memory still caches

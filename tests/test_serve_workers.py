@@ -11,8 +11,10 @@ import http.cookiejar
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -154,3 +156,30 @@ def test_root_link_needs_one_worker(tmp_path):
     )  # fmt: skip
     assert result.returncode == 2
     assert "--root needs a single worker" in result.stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads worker processes in /proc")
+def test_stopping_the_server_stops_every_worker(tmp_path):
+    open_workspace(tmp_path).close()
+    with romareact_serve(tmp_path, args=("--workers", "2")) as base:
+        workers = _worker_processes(base)
+        assert len(workers) == 2
+    deadline = time.monotonic() + 20
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+
+
+def test_a_port_in_use_is_reported_once(tmp_path):
+    open_workspace(tmp_path).close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-P", "-m", "romareact", "serve", "--data-dir", str(tmp_path),
+             "--port", str(port), "--workers", "2"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr.count("the port is in use") == 1, result.stderr
