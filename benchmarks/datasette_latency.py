@@ -34,7 +34,7 @@ from geocode.importers import embedded_places
 from mapping.payload import CHUNK
 from romareact.categories import CATEGORIES
 from romareact.workspace import open_workspace
-from tests.local_servers import romareact_serve
+from tests.local_servers import romareact_serve, server_processes
 
 _WORDS = [
     "градина", "водопровода", "жилища", "прегледи", "младежи", "осветление", "стипендиите",
@@ -160,20 +160,8 @@ def wait_until_idle(port: int, timeout: float = 120) -> None:
 
 
 def _server_cpu_seconds(port: int) -> float:
-    """CPU time of `romareact serve --port PORT` and its worker processes (Linux /proc)."""
-    processes = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            # Arguments end with a NUL each: "--port 80" never matches "--port 8001".
-            command = (entry / "cmdline").read_bytes().decode("utf-8", "replace")
-            fields = (entry / "stat").read_text().rpartition(")")[2].split()
-        except (OSError, ValueError):
-            continue
-        processes[entry.name] = (command, fields[1], int(fields[11]) + int(fields[12]))
-    servers = {pid for pid, (command, _, _) in processes.items() if f"--port\0{port}\0" in command}
-    ticks = sum(t for pid, (_, parent, t) in processes.items() if {pid, parent} & servers)
+    """CPU time of `romareact serve --port PORT` and its worker processes."""
+    ticks = sum(ticks for _, ticks in server_processes(port).values())
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

@@ -450,7 +450,7 @@ def snapshot(data_dir, out_dir):
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Worker processes; one page is rendered on one core, so up to one per core.",
+    help="Worker processes (Linux); one page is rendered on one core, so up to one per core.",
 )
 def serve(data_dir, port, host, root, workers):
     """Serve Datasette on the newsroom and public databases, with the map at /map.
@@ -462,6 +462,9 @@ def serve(data_dir, port, host, root, workers):
     if root and workers > 1:
         # Each worker would hold its own one-time token; only one of them would accept it.
         raise click.UsageError("--root needs a single worker: leave out --workers")
+    if workers > 1 and not sys.platform.startswith("linux"):
+        # Elsewhere SO_REUSEPORT does not spread connections over the workers.
+        raise click.UsageError("--workers needs Linux")
     workspace = _workspace(data_dir)
     _print_urls(host, port)
     if workers > 1:

@@ -43,7 +43,8 @@ def data_version(path: Path | str) -> tuple:
 
 
 class SharedResponseStore:
-    """Cached pages in a SQLite file that every worker reads and fills.
+    """Cached pages in a SQLite file that every worker reads and fills, under the same keys
+    as PublicResponseCache: (path, query, host, data version).
 
     It is only a cache: a worker that finds the file busy (another one writing) goes on without
     it rather than wait, and entries made from an older version of the data are never served.
@@ -66,10 +67,10 @@ class SharedResponseStore:
         except sqlite3.DatabaseError:  # busy, locked by another worker, or a damaged file
             return None
 
-    def get(self, key: str, version: str) -> tuple[int, list, bytes] | None:
+    def get(self, key: tuple) -> tuple[int, list, bytes] | None:
         rows = self._try(
             "SELECT status, headers, body FROM responses WHERE key = ? AND version = ?",
-            (key, version),
+            _text_key(key),
         )
         if not rows:
             return None
@@ -80,7 +81,8 @@ class SharedResponseStore:
             body,
         )
 
-    def put(self, key: str, version: str, entry: tuple[int, list, bytes]) -> None:
+    def put(self, key: tuple, entry: tuple[int, list, bytes]) -> None:
+        text, version = _text_key(key)
         status, headers, body = entry
         encoded = json.dumps([(n.decode("latin-1"), v.decode("latin-1")) for n, v in headers])
         try:
@@ -90,7 +92,7 @@ class SharedResponseStore:
                 self.conn.execute("DELETE FROM responses WHERE version != ?", (version,))
                 self.conn.execute(
                     "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?)",
-                    (key, version, status, encoded, body),
+                    (text, version, status, encoded, body),
                 )
                 # Oldest first (rowids grow) until the store fits again.
                 self.conn.execute(
@@ -143,7 +145,7 @@ class PublicResponseCache:
         if cached is not None:
             self.entries.move_to_end(key)
         elif self.shared is not None:
-            cached = self.shared.get(_shared_key(key), repr(key[3]))
+            cached = self.shared.get(key)
             if cached is not None:
                 self._store(key, cached)
         if cached is not None:
@@ -179,7 +181,7 @@ class PublicResponseCache:
             entry = (captured["status"], captured["headers"], b"".join(captured["chunks"]))
             self._store(key, entry)
             if self.shared is not None:
-                self.shared.put(_shared_key(key), repr(key[3]), entry)
+                self.shared.put(key, entry)
 
     def _store(self, key, entry) -> None:
         replaced = self.entries.pop(key, None)  # two readers may make the same page at once
@@ -192,6 +194,7 @@ class PublicResponseCache:
             self.size -= len(body)
 
 
-def _shared_key(key: tuple) -> str:
-    path, query, host, _ = key
-    return f"{host.decode('latin-1')} {path} {query.decode('latin-1')}"
+def _text_key(key: tuple) -> tuple[str, str]:
+    """A cache key (path, query, host, data version) as the shared store's key and version."""
+    path, query, host, version = key
+    return f"{host.decode('latin-1')} {path} {query.decode('latin-1')}", repr(version)

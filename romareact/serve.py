@@ -10,7 +10,6 @@ import os
 import secrets
 import signal
 import socket
-import sys
 from pathlib import Path
 
 from datasette.app import Datasette
@@ -35,8 +34,6 @@ SETTINGS = {
 
 
 SECRET_ENV = "ROMAREACT_SECRET"
-# How `run_workers` tells each worker process which data directory to serve.
-WORKER_DATA_DIR_ENV = "ROMAREACT_SERVE_DATA_DIR"
 
 
 def make_datasette(data_dir: Path) -> Datasette:
@@ -63,48 +60,27 @@ def run(datasette: Datasette, host: str, port: int) -> None:
 
 
 def run_workers(data_dir: Path, host: str, port: int, workers: int) -> None:
-    """Serve with several worker processes on one port, each its own Datasette.
+    """Serve with several worker processes on one port (Linux), each its own Datasette, until
+    one stops, Ctrl-C or SIGTERM; then stop them all.
 
     One Datasette renders pages in one Python process, so it uses one core however many the
     machine has. Workers share nothing in memory: sessions and CSRF tokens are signed with one
     secret (ROMAREACT_SECRET, or one drawn here for this run), SQLite serialises their writes,
-    and cached public pages go through a shared file, emptied at each start.
+    and cached public pages go through a shared file, emptied at each start. Each worker
+    listens on its own SO_REUSEPORT socket: with one shared socket the first idle worker
+    accepts every waiting connection, so a burst of kept-alive connections can land on one
+    worker while the others idle; the kernel spreads them evenly over SO_REUSEPORT sockets.
     """
-    import uvicorn
-
-    data_dir = Path(data_dir).resolve()
+    _check_port_free(host, port)
     shared_cache = response_cache_path(data_dir)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{shared_cache}{suffix}").unlink(missing_ok=True)
-    os.environ[WORKER_DATA_DIR_ENV] = str(data_dir)
-    os.environ[SHARED_STORE_ENV] = str(shared_cache)
+    os.environ[SHARED_STORE_ENV] = str(shared_cache)  # read by the map plugin in each worker
     if not os.environ.get(SECRET_ENV):
         os.environ[SECRET_ENV] = secrets.token_hex(32)
-    if not sys.platform.startswith("linux"):
-        # Elsewhere SO_REUSEPORT does not spread connections: uvicorn's shared socket.
-        uvicorn.run(
-            "romareact.serve:worker_app",
-            factory=True,
-            workers=workers,
-            host=host,
-            port=port,
-            log_level="warning",
-        )
-        return
-    _supervise_reuseport_workers(host, port, workers)
-
-
-def _supervise_reuseport_workers(host: str, port: int, workers: int) -> None:
-    """Start the workers, each listening on its own SO_REUSEPORT socket, and stop them all
-    when one stops, on Ctrl-C or on SIGTERM.
-
-    With one shared socket, the first idle worker accepts every connection that is waiting, so
-    a burst of kept-alive connections can all land on one worker while the others idle; the
-    kernel spreads connections evenly over SO_REUSEPORT sockets."""
-    _check_port_free(host, port)
     context = multiprocessing.get_context("spawn")
     processes = [
-        context.Process(target=_reuseport_worker, args=(host, port), name=f"romareact-{n}")
+        context.Process(target=_worker, args=(data_dir, host, port), name=f"romareact-{n}")
         for n in range(workers)
     ]
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -129,21 +105,18 @@ def _supervise_reuseport_workers(host: str, port: int, workers: int) -> None:
 
 
 def _check_port_free(host: str, port: int) -> None:
-    """Stop with one clear message if the port is taken, before any worker starts."""
+    """Stop with one clear message if the port cannot be served, before any worker starts."""
     probe_host = "127.0.0.1" if host in ("0.0.0.0", "") else "::1" if host == "::" else host
     try:
         # SO_REUSEPORT would let a second romareact of the same user share the port silently.
         with socket.create_connection((probe_host, port), timeout=1):
-            in_use = True
+            raise SystemExit(f"cannot serve on {host}:{port}: the port is in use")
     except OSError:
-        in_use = False
+        pass  # nothing answers there
     try:
-        if not in_use:
-            _bind(host, port).close()
-    except OSError:
-        in_use = True
-    if in_use:
-        raise SystemExit(f"cannot serve on {host}:{port}: the port is in use")
+        _bind(host, port).close()
+    except OSError as error:
+        raise SystemExit(f"cannot serve on {host}:{port}: {error.strerror}") from None
 
 
 def _exit_on_sigterm(signum, frame):
@@ -163,16 +136,12 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _reuseport_worker(host: str, port: int) -> None:
+def _worker(data_dir: Path, host: str, port: int) -> None:
+    """One worker process: its own Datasette on its own socket. Its start-up hooks run when
+    uvicorn starts it, before the first request."""
     import uvicorn
 
     sock = _bind(host, port)
     sock.listen(2048)
-    config = uvicorn.Config(worker_app, factory=True, log_level="warning")
+    config = uvicorn.Config(make_datasette(data_dir).app(), log_level="warning")
     uvicorn.Server(config).run(sockets=[sock])
-
-
-def worker_app():
-    """The application of one worker started by `run_workers` (a uvicorn factory). Its
-    start-up hooks run when uvicorn starts the worker, before the first request."""
-    return make_datasette(Path(os.environ[WORKER_DATA_DIR_ENV])).app()

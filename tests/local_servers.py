@@ -80,3 +80,26 @@ def romareact_serve(
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+def server_processes(port: int) -> dict[int, tuple[str, int]]:
+    """`romareact serve --port PORT` and its child processes, read from Linux /proc:
+    process id -> (command line, CPU time used so far in clock ticks)."""
+    processes = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().decode("utf-8", "replace")
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except (OSError, ValueError):
+            continue  # ended meanwhile
+        # fields: state, parent, ..., utime (11), stime (12)
+        processes[int(entry.name)] = (command, int(fields[1]), int(fields[11]) + int(fields[12]))
+    # Arguments end with a NUL each: "--port 80" never matches "--port 8001".
+    servers = {pid for pid, (command, _, _) in processes.items() if f"--port\0{port}\0" in command}
+    return {
+        pid: (command.replace("\0", " "), ticks)
+        for pid, (command, parent, ticks) in processes.items()
+        if pid in servers or parent in servers
+    }

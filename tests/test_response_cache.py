@@ -104,28 +104,34 @@ def test_a_page_made_by_one_worker_is_served_by_the_others(public_db, tmp_path):
         assert conn.execute("select count(*) from responses").fetchone() == (1,)
 
 
+def key(path: str, version: tuple) -> tuple:
+    """A cache key as PublicResponseCache makes it: path, query, host, data version."""
+    return (path, b"", b"example.org", version)
+
+
 def test_the_shared_store_keeps_the_newest_pages_within_its_size(tmp_path):
     store = SharedResponseStore(tmp_path / "store.db", max_bytes=2500)
+    page = (200, [(b"content-type", b"text/plain")], b"x" * 1000)
     for number in range(5):
-        store.put(f"page {number}", "v1", (200, [(b"content-type", b"text/plain")], b"x" * 1000))
-    assert store.get("page 0", "v1") is None and store.get("page 2", "v1") is None
-    assert store.get("page 4", "v1") == (200, [(b"content-type", b"text/plain")], b"x" * 1000)
-    assert store.get("page 3", "v1") is not None
-    assert store.get("page 4", "v2") is None  # another version of the data
+        store.put(key(f"/page/{number}", (1,)), page)
+    assert store.get(key("/page/0", (1,))) is None and store.get(key("/page/2", (1,))) is None
+    assert store.get(key("/page/4", (1,))) == page
+    assert store.get(key("/page/3", (1,))) is not None
+    assert store.get(key("/page/4", (2,))) is None  # another version of the data
 
 
 def test_a_busy_shared_store_is_skipped_not_waited_for(tmp_path):
     path = tmp_path / "store.db"
     store = SharedResponseStore(path)
-    store.put("page", "v1", (200, [], b"kept"))
+    store.put(key("/page", (1,)), (200, [], b"kept"))
     other_worker = sqlite3.connect(path, isolation_level=None)
     other_worker.execute("BEGIN IMMEDIATE")  # holds the write lock
     try:
-        store.put("new page", "v1", (200, [], b"not shared"))  # returns at once
-        assert store.get("page", "v1") == (200, [], b"kept")  # readers still read
+        store.put(key("/new-page", (1,)), (200, [], b"not shared"))  # returns at once
+        assert store.get(key("/page", (1,))) == (200, [], b"kept")  # readers still read
     finally:
         other_worker.execute("ROLLBACK")
-    assert store.get("new page", "v1") is None
+    assert store.get(key("/new-page", (1,))) is None
 
 
 def test_a_damaged_shared_store_never_breaks_the_site(public_db, tmp_path):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
-from local_servers import romareact_serve
+from local_servers import romareact_serve, server_processes
 from test_open_dataset import add_story, place_id
 
 from romareact.publish import export_public, refresh_events
@@ -86,29 +86,16 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def _worker_processes(base: str) -> list[int]:
-    """Process ids of the serving workers: children of `romareact serve` running spawn_main."""
-    port = urllib.parse.urlsplit(base).port
-    found = subprocess.run(
-        ["pgrep", "-f", f"romareact serve .*--port {port}"], capture_output=True, text=True
-    ).stdout.split()
-    children = []
-    for parent in found:
-        tasks = Path(f"/proc/{parent}/task")
-        for task in tasks.iterdir() if tasks.exists() else []:
-            children += (task / "children").read_text().split()
-    return [int(pid) for pid in children if "spawn_main" in _cmdline(pid)]
+    """Process ids of the serving workers: the children of `romareact serve` that
+    multiprocessing started."""
+    processes = server_processes(urllib.parse.urlsplit(base).port)
+    return [pid for pid, (command, _) in processes.items() if "spawn_main" in command]
 
 
-def _cmdline(pid: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def _cpu_ticks(pid: int) -> int:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return int(fields[11]) + int(fields[12])  # utime + stime
+def _cpu_ticks(base: str) -> dict[int, int]:
+    return {
+        pid: ticks for pid, (_, ticks) in server_processes(urllib.parse.urlsplit(base).port).items()
+    }
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads worker processes in /proc")
@@ -120,12 +107,13 @@ def test_an_editor_stays_signed_in_across_workers_and_writes_through_them(site):
     assert editor.post("/-/login", {"username": "maria", "password": PASSWORD}) == 302
 
     # Many requests at once, so that both workers answer; every one must know the editor.
-    before = {pid: _cpu_ticks(pid) for pid in workers}
+    before = _cpu_ticks(base)
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         paths = [f"/newsroom/items.json?_size=1&_nocache={n}" for n in range(60)]
         statuses = [status for status, _ in pool.map(editor.get, paths)]
     assert statuses == [200] * 60
-    assert all(_cpu_ticks(pid) > before[pid] for pid in workers), "one worker answered all"
+    after = _cpu_ticks(base)
+    assert all(after[pid] > before[pid] for pid in workers), "one worker answered all"
 
     # The anonymous public still cannot read the newsroom on any worker.
     stranger = Visitor(base)
