@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 
 import sqlite_utils
 from datasette.utils.asgi import Response
@@ -48,7 +49,7 @@ _locks: dict[tuple, asyncio.Lock] = {}
 # Rendered popup chunks of the current marker index: (db path, version, number) -> script.
 _chunks: dict[tuple, str] = {}
 # Per public database: a read-only connection used on the event loop itself (see _inline).
-_inline_connections: dict[str, object] = {}
+_inline_connections: dict[str, sqlite3.Connection] = {}
 
 
 def _public(datasette):
@@ -107,7 +108,10 @@ def _inline(db):
     a thread, 116 and 139 ms here)."""
     connection = _inline_connections.get(db.path)
     if connection is None:
-        connection = _inline_connections[db.path] = db.connect()
+        # Our own, not db.connect(): Datasette closes the connections it hands out with the
+        # database, and this one outlives any single Datasette instance.
+        connection = sqlite3.connect(f"file:{db.path}?mode=ro", uri=True, check_same_thread=False)
+        _inline_connections[db.path] = connection
     return connection
 
 
