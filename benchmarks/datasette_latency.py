@@ -1,7 +1,7 @@
 """Benchmark: public Datasette latency at 100,000 events with 20 concurrent clients.
 
     python -m benchmarks.datasette_latency [--events 100000] [--clients 20] [--requests 400]
-                                           [--workers 1,2]
+                                           [--workers 1,2] [--repeat 3] [--only NAME]
 
 Fills a public database with synthetic events (benchmarks/synthetic.py), starts
 `romareact serve` in its own process (as a user would), and measures p50/p95 latency of:
@@ -101,6 +101,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=400, help="per endpoint and setting")
     parser.add_argument("--only", help="measure only endpoints whose name contains this")
     parser.add_argument(
+        "--repeat", type=int, default=1, help="independent runs of every pass (p95 varies by run)"
+    )
+    parser.add_argument(
         "--workers",
         default=f"1,{os.cpu_count() or 1}",
         help="worker counts to compare, comma-separated (default: 1 and one per core)",
@@ -118,28 +121,42 @@ def main() -> None:
         urls = endpoint_urls(args.events, args.requests)
         if args.only:
             urls = {name: paths for name, paths in urls.items() if args.only in name}
-        print(f"{'endpoint':24} | {'pass':30} | {'requests':>8} | {'p50 ms':>7} | "
+        print(f"{'endpoint':24} | {'pass':37} | {'requests':>8} | {'p50 ms':>7} | "
               f"{'p95 ms':>7} | errors")  # fmt: skip
         for name, paths in urls.items():
-            passes = []
-            # Each cold pass on a freshly started server: nothing cached yet.
-            with romareact_serve(data_dir) as base:
-                wait_until_idle(_port(base))
-                passes.append(("cold, 1 client", measure(_port(base), paths, 1)))
-            for workers in worker_counts:
-                with romareact_serve(data_dir, args=("--workers", str(workers))) as base:
-                    wait_until_idle(_port(base))
-                    for label in ("cold", "warm"):
-                        latencies = measure(_port(base), paths, args.clients)
-                        label = f"{label}, {args.clients} clients, {workers} worker(s)"
-                        passes.append((label, latencies))
-            for label, (latencies, errors) in passes:
-                p50, p95 = _percentiles(latencies)
-                print(
-                    f"{name:24} | {label:30} | {len(paths):>8} | {p50:7.1f} | {p95:7.1f} | "
-                    f"{len(errors)}",
-                    flush=True,
-                )
+            p95s: dict[str, list[float]] = {}
+            for run in range(args.repeat):
+                for label, (latencies, errors) in _passes(data_dir, paths, worker_counts, args):
+                    p50, p95 = _percentiles(latencies)
+                    p95s.setdefault(label, []).append(p95)
+                    label = f"{label}, run {run + 1}" if args.repeat > 1 else label
+                    print(
+                        f"{name:24} | {label:37} | {len(paths):>8} | {p50:7.1f} | {p95:7.1f} | "
+                        f"{len(errors)}",
+                        flush=True,
+                    )
+            if args.repeat > 1:
+                for label, values in p95s.items():
+                    median, low, high = statistics.median(values), min(values), max(values)
+                    print(
+                        f"{name:24} | {label:37} | p95 over {args.repeat} runs: "
+                        f"median {median:.1f}, {low:.1f}-{high:.1f}"
+                    )
+
+
+def _passes(data_dir: Path, paths: list[str], worker_counts: list[int], args) -> list[tuple]:
+    """One run of every pass; each cold pass on a freshly started server, nothing cached yet."""
+    passes = []
+    with romareact_serve(data_dir) as base:
+        wait_until_idle(_port(base))
+        passes.append(("cold, 1 client", measure(_port(base), paths, 1)))
+    for workers in worker_counts:
+        with romareact_serve(data_dir, args=("--workers", str(workers))) as base:
+            wait_until_idle(_port(base))
+            for label in ("cold", "warm"):
+                latencies = measure(_port(base), paths, args.clients)
+                passes.append((f"{label}, {args.clients} clients, {workers} worker(s)", latencies))
+    return passes
 
 
 def _port(base: str) -> int:
