@@ -52,14 +52,19 @@ class SharedResponseStore:
 
     def __init__(self, path: Path | str, max_bytes: int = MAX_BYTES):
         self.max_bytes = max_bytes
+        self.version = None  # of the data this worker last stored a page for
         # timeout=0: never hold up the event loop waiting for another worker's write.
         self.conn = sqlite3.connect(str(path), timeout=0, isolation_level=None)
         self._try("PRAGMA journal_mode=WAL")
         self._try("PRAGMA synchronous=OFF")  # losing the cache in a crash loses nothing
         self._try(
+            # size before body: reading it must not walk through the body's overflow pages.
             "CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, version TEXT NOT NULL,"
-            " status INTEGER NOT NULL, headers TEXT NOT NULL, body BLOB NOT NULL)"
+            " size INTEGER NOT NULL, status INTEGER NOT NULL, headers TEXT NOT NULL,"
+            " body BLOB NOT NULL)"
         )
+        # Sizes read from this index, not by walking the pages themselves, on every store.
+        self._try("CREATE INDEX IF NOT EXISTS responses_size ON responses (size)")
 
     def _try(self, sql: str, params=()) -> list | None:
         try:
@@ -88,19 +93,24 @@ class SharedResponseStore:
         try:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
-                # Pages of an older version of the data will never be served again.
-                self.conn.execute("DELETE FROM responses WHERE version != ?", (version,))
+                if version != self.version:
+                    # Pages of an older version of the data will never be served again.
+                    self.conn.execute("DELETE FROM responses WHERE version != ?", (version,))
                 self.conn.execute(
-                    "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?)",
-                    (text, version, status, encoded, body),
+                    "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)",
+                    (text, version, len(body), status, encoded, body),
                 )
-                # Oldest first (rowids grow) until the store fits again.
-                self.conn.execute(
-                    "DELETE FROM responses WHERE rowid IN (SELECT rowid FROM (SELECT rowid,"
-                    " sum(length(body)) OVER (ORDER BY rowid DESC) AS kept FROM responses)"
-                    " WHERE kept > ?)",
-                    (self.max_bytes,),
-                )
+                (total,) = self.conn.execute("SELECT sum(size) FROM responses").fetchone()
+                if total > self.max_bytes:
+                    # Oldest first (rowids grow), down to 90% so that the next pages stored
+                    # do not each trim again.
+                    self.conn.execute(
+                        "DELETE FROM responses WHERE rowid IN (SELECT rowid FROM (SELECT rowid,"
+                        " sum(size) OVER (ORDER BY rowid DESC) AS kept FROM responses)"
+                        " WHERE kept > ?)",
+                        (self.max_bytes * 9 // 10,),
+                    )
+            self.version = version
         except sqlite3.DatabaseError:
             pass  # another worker is writing (or the file is damaged): this page is not shared
 

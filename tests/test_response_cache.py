@@ -118,6 +118,9 @@ def test_the_shared_store_keeps_the_newest_pages_within_its_size(tmp_path):
     assert store.get(key("/page/4", (1,))) == page
     assert store.get(key("/page/3", (1,))) is not None
     assert store.get(key("/page/4", (2,))) is None  # another version of the data
+    # Storing a page of new data clears out the pages of the old.
+    store.put(key("/page/5", (2,)), page)
+    assert store.conn.execute("select count(*) from responses").fetchone() == (1,)
 
 
 def test_a_busy_shared_store_is_skipped_not_waited_for(tmp_path):

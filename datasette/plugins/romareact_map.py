@@ -103,9 +103,9 @@ async def map_markers(datasette):
 def _inline(db):
     """A read-only connection for short reads done on the event loop, not in Datasette's SQL
     threads. A popup chunk reads CHUNK rows by primary key, about 2 ms. In a thread, each row
-    waited for the busy event loop to hand back the GIL: at 20 clients a new chunk took
-    twice as long at the median (benchmarks/datasette_latency.py, one worker: p50 248 ms in
-    a thread, 116 and 139 ms here)."""
+    waited for the busy event loop to hand back the GIL: at 20 clients, one worker, a new
+    chunk's median latency was 248 ms that way and 116-157 ms this way, in six runs of
+    benchmarks/datasette_latency.py."""
     connection = _inline_connections.get(db.path)
     if connection is None:
         # Our own, not db.connect(): Datasette closes the connections it hands out with the
