@@ -40,8 +40,8 @@ ATTRIBUTION = (
 
 _BODY = """
 <div id="rr-panel" class="rr-panel" role="region" aria-label="romareact"></div>
-<div id="rr-embed-bar" class="rr-embed-bar"><a target="_blank" rel="noopener"></a>
-  <span>romareact</span></div>
+<div id="rr-embed-bar" class="rr-embed-bar"><strong>romareact</strong> ·
+  <span class="rr-embed-count"></span> · <a target="_blank" rel="noopener"></a></div>
 """
 
 _STYLE = """
@@ -76,9 +76,11 @@ _STYLE = """
   .rr-category {font-size: 12px; color: #244;}
   .rr-embed-bar {display: none;}
   body.rr-embed .rr-panel {display: none;}
-  body.rr-embed .rr-embed-bar {display: block; position: fixed; bottom: 18px; left: 8px;
-    z-index: 1000; background: #fff; padding: 3px 6px; border-radius: 3px;
-    font: 12px sans-serif;}
+  /* Top right, where the panel would be: the corners below hold the scale and attribution. */
+  body.rr-embed .rr-embed-bar {display: block; position: fixed; top: 10px; right: 10px;
+    z-index: 1000; max-width: calc(100% - 80px); background: #fff; padding: 4px 8px;
+    border-radius: 4px; font: 12px/1.35 sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3);}
+  .rr-embed-count {color: #333;}
 </style>
 """
 

@@ -71,6 +71,14 @@ def site(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("data")
     public = db.open_public(data_dir / "public.db")
     public["events"].insert_all(_events())
+    # Where the map zooms for a province and draws its symbol (publish fills these for real).
+    centres = {**{name: (lat, lon) for name, lat, lon in PROVINCES}, "Добрич": (43.57, 27.83),
+               "Видин": (43.99, 22.87)}  # fmt: skip
+    public["areas"].insert_all(
+        {"id": f"province:{name}", "level": "province", "name": name, "province": name,
+         "lat": lat, "lon": lon}
+        for name, (lat, lon) in centres.items()
+    )  # fmt: skip
     public.close()
     out = tmp_path_factory.mktemp("site")
     write_map(data_dir / "public.db", out)
@@ -172,6 +180,16 @@ def test_language_switch_embed_and_symbols(page, site):
     embed_code = page.input_value("#rr-embed-code")
     assert embed_code.startswith("<iframe src=") and "embed=1" in embed_code
 
+    # A shared link to another province, pasted into the open map, moves the map there.
+    page.evaluate("location.hash = 'prov=Ямбол'")
+    page.wait_for_function("document.querySelector('#rr-count').dataset.visible === '13'")
+    # The map pans there (a short animation); Ямбол's centre is 42.48, 26.5.
+    page.wait_for_function(
+        "(c => Math.abs(c.lat - 42.48) < 0.01 && Math.abs(c.lng - 26.5) < 0.01)"
+        "(window[ROMAREACT_CONFIG.map].getCenter())",
+        timeout=5_000,
+    )
+
     page.select_option("#rr-prov", "")
     page.click("#rr-view-areas")
     page.wait_for_selector("path.rr-symbol")
@@ -183,7 +201,21 @@ def test_language_switch_embed_and_symbols(page, site):
     page.goto("about:blank")
     _open(page, embedded)
     assert page.is_hidden("#rr-panel") and page.is_visible("#rr-embed-bar a")
-    assert _visible(page) == len(_expected(events, "health"))
+    health = len(_expected(events, "health"))
+    assert _visible(page) == health
+    assert f"{health} от {len(events)}" in page.text_content("#rr-embed-bar")
+    # The bar must not hide the zoom buttons, the scale or the attribution.
+    bar = page.locator("#rr-embed-bar").bounding_box()
+    controls = page.locator(".leaflet-control")
+    for n in range(controls.count()):
+        box = controls.nth(n).bounding_box()
+        apart = (
+            bar["x"] + bar["width"] <= box["x"]
+            or box["x"] + box["width"] <= bar["x"]
+            or bar["y"] + bar["height"] <= box["y"]
+            or box["y"] + box["height"] <= bar["y"]
+        )
+        assert apart, f"the embed bar covers {controls.nth(n).get_attribute('class')}"
     assert "OpenStreetMap" in page.text_content(".leaflet-control-attribution")
     assert "GeoNames" in page.text_content(".leaflet-control-attribution")
 

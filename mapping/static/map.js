@@ -172,6 +172,8 @@
     for (var i = 0; i < data.count; i++) { if (passes(i)) { visible.push(i); } }
     ui.count.textContent = fill(t("shown"), {n: visible.length, total: data.count});
     ui.count.setAttribute("data-visible", String(visible.length));
+    // Embedded maps hide the panel; the bar keeps the count, so readers know what they see.
+    if (ui.embedCount) { ui.embedCount.textContent = ui.count.textContent; }
     if (state.view === "events") {
       map.removeLayer(symbolLayer);
       if (!map.hasLayer(cluster)) { map.addLayer(cluster); }
@@ -503,6 +505,7 @@
     ui.links = el("div", null, "rr-links", panel);
 
     ui.embedBar = document.getElementById("rr-embed-bar");
+    ui.embedCount = ui.embedBar && ui.embedBar.querySelector(".rr-embed-count");
   }
 
   function collapsePanel(collapsed) {
@@ -647,6 +650,7 @@
       if (location.hash === "#" + stateParams(true).toString()) { return; }
       state = readState();
       if (state.mapView) { map.setView([state.mapView.lat, state.mapView.lon], state.mapView.zoom); }
+      else if (state.prov) { zoomToProvince(state.prov); }
       syncControls(); relabel(); redraw();
     });
   };
