@@ -7,7 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from browser_support import chromium, offline_context, require_browser, require_map_assets
+from browser_support import (
+    chromium,
+    offline_context,
+    require_browser,
+    require_map_assets,
+    route_offline,
+)
 from local_servers import romareact_serve, serve_folder
 from test_map import public_event
 
@@ -158,6 +164,8 @@ def test_filter_count_popup_and_shared_url(page, site):
     assert popup.locator("img").count() == 0
     assert popup.locator("a").get_attribute("href") == "https://news.example/100"
     assert "Образование" in popup.text_content()
+    # Laid out again once the details arrive, not left as narrow as "Зареждане…".
+    assert page.locator(".leaflet-popup-content").bounding_box()["width"] > 200
 
     shared = page.input_value("#rr-link")
     assert "cat=education" in shared and "from=2026-01-01" in shared
@@ -205,17 +213,46 @@ def test_language_switch_embed_and_symbols(page, site):
     assert _visible(page) == health
     assert f"{health} от {len(events)}" in page.text_content("#rr-embed-bar")
     # The bar must not hide the zoom buttons, the scale or the attribution.
-    bar = page.locator("#rr-embed-bar").bounding_box()
-    controls = page.locator(".leaflet-control")
-    for n in range(controls.count()):
-        box = controls.nth(n).bounding_box()
+    _assert_apart(page, "#rr-embed-bar", ".leaflet-control")
+
+
+def test_on_a_phone_nothing_hides_the_controls_or_a_popup(browser, site):
+    context, refused = route_phone(browser)
+    page = context.new_page()
+    # Добрич's lone marker (43.57, 27.83) sits near the top edge, just below the panel.
+    _open(page, site["url"] + "#map=10/43.37/27.83")
+    assert page.locator("#rr-panel").get_attribute("class").count("rr-collapsed") == 1
+    _assert_apart(page, "#rr-panel", ".leaflet-control")
+    _assert_apart(page, ".leaflet-control-scale", ".leaflet-control-attribution")
+    # Its popup would open off the top of the screen; the map pans it clear of the panel.
+    page.locator(".leaflet-marker-icon.rr-point").first.click()
+    page.locator(".leaflet-popup-content .romareact-popup").wait_for(timeout=10_000)
+    page.wait_for_function("!location.hash.includes('43.3700')")  # the pan has ended
+    _assert_apart(page, ".leaflet-popup-content-wrapper", "#rr-panel")
+    popup = page.locator(".leaflet-popup-content-wrapper").bounding_box()
+    assert popup["y"] >= 0 and popup["x"] >= 0 and popup["x"] + popup["width"] <= 390
+    assert refused == []
+    context.close()
+
+
+def route_phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 700}, is_mobile=True)
+    return context, route_offline(context)
+
+
+def _assert_apart(page, selector, others):
+    """No element matching `others` overlaps the element at `selector`."""
+    box = page.locator(selector).bounding_box()
+    boxes = page.locator(others)
+    for n in range(boxes.count()):
+        other = boxes.nth(n).bounding_box()
         apart = (
-            bar["x"] + bar["width"] <= box["x"]
-            or box["x"] + box["width"] <= bar["x"]
-            or bar["y"] + bar["height"] <= box["y"]
-            or box["y"] + box["height"] <= bar["y"]
+            box["x"] + box["width"] <= other["x"]
+            or other["x"] + other["width"] <= box["x"]
+            or box["y"] + box["height"] <= other["y"]
+            or other["y"] + other["height"] <= box["y"]
         )
-        assert apart, f"the embed bar covers {controls.nth(n).get_attribute('class')}"
+        assert apart, f"{selector} covers {boxes.nth(n).get_attribute('class')}"
     assert "OpenStreetMap" in page.text_content(".leaflet-control-attribution")
     assert "GeoNames" in page.text_content(".leaflet-control-attribution")
 

@@ -311,20 +311,39 @@
     });
     return box;
   }
+  // Popups open at once with "loading…" and fill in when their chunk arrives; Leaflet sizes a
+  // popup only when it opens, so each filled popup is laid out again (popup.update()).
+  // They fit the map on a phone, scrolling inside rather than running off the screen, and the
+  // map pans them clear of the panel: beside it on a desktop, below it on a phone.
+  function popupOptions(width) {
+    var size = map.getSize();
+    var top = 10, right = 10;
+    var overlay = state.embed ? ui.embedBar : ui.panel;
+    if (overlay && overlay.offsetWidth) {
+      if (overlay.offsetWidth > size.x / 2 || overlay.offsetHeight < 120) { top += overlay.offsetHeight + 10; }
+      else { right += overlay.offsetWidth + 10; }
+    }
+    return {
+      maxWidth: Math.min(width, size.x - 70), maxHeight: Math.max(150, size.y - top - 90),
+      autoPanPaddingTopLeft: L.point(10, top), autoPanPaddingBottomRight: L.point(right, 10)
+    };
+  }
   function showPopup(i, latlng) {
     var holder = el("div", t("loading"), "romareact-popup-holder");
-    L.popup({maxWidth: 320}).setLatLng(latlng).setContent(holder).openOn(map);
-    withDetails(i, function (ev) { holder.textContent = ""; eventBox(ev, holder); });
+    var popup = L.popup(popupOptions(320)).setLatLng(latlng).setContent(holder).openOn(map);
+    withDetails(i, function (ev) { holder.textContent = ""; eventBox(ev, holder); popup.update(); });
   }
   function showAreaPopup(members, precision, latlng) {
     var holder = document.createElement("div");
     el("div", fill(t("areaEvents"), {n: members.length, level: t("precision")[precision]}), "meta", holder);
     var list = el("div", null, "rr-area-list", holder);
-    members.slice(0, 20).forEach(function (i) {
-      withDetails(i, function (ev) { eventBox(ev, list); });
-    });
     if (members.length > 20) { el("div", fill(t("andMore"), {n: members.length - 20}), "meta", holder); }
-    L.popup({maxWidth: 340, maxHeight: 320}).setLatLng(latlng).setContent(holder).openOn(map);
+    var options = popupOptions(340);
+    options.maxHeight = Math.min(options.maxHeight, 320);
+    var popup = L.popup(options).setLatLng(latlng).setContent(holder).openOn(map);
+    members.slice(0, 20).forEach(function (i) {
+      withDetails(i, function (ev) { eventBox(ev, list); popup.update(); });
+    });
   }
 
   /* ---- building the markers once ---- */
@@ -514,6 +533,18 @@
     ui.toggle.textContent = collapsed ? t("showFilters") : t("hideFilters");
   }
 
+  // On a narrow screen the attribution wraps across the whole bottom edge and would cover the
+  // scale; lift the bottom-left corner above it when they meet.
+  function clearBottomCorners() {
+    var attribution = document.querySelector(".leaflet-control-attribution");
+    var scale = document.querySelector(".leaflet-control-scale");
+    var corner = document.querySelector(".leaflet-bottom.leaflet-left");
+    if (!attribution || !scale || !corner) { return; }
+    corner.style.bottom = "";
+    var a = attribution.getBoundingClientRect(), s = scale.getBoundingClientRect();
+    if (a.left < s.right && s.bottom > a.top) { corner.style.bottom = Math.ceil(a.height) + "px"; }
+  }
+
   function relabel() {
     document.documentElement.lang = state.lang;
     Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (node) {
@@ -529,6 +560,7 @@
     showTimeLabels();
     var attribution = document.getElementById("rr-news-attribution");
     if (attribution) { attribution.textContent = t("attribution"); }
+    clearBottomCorners();
   }
   function showTimeLabels() {
     ui.fromLabel.textContent = t("from") + ": " + dayToIso(+ui.from.value);
@@ -646,6 +678,7 @@
     redraw();
     updateShare();
     map.on("moveend", writeState);
+    map.on("resize", clearBottomCorners);
     window.addEventListener("hashchange", function () {
       if (location.hash === "#" + stateParams(true).toString()) { return; }
       state = readState();
