@@ -357,6 +357,13 @@ def test_cite_page_names_the_latest_snapshot(served, workspace, tmp_path):
     assert json.dumps(page)  # renders as text
 
 
+def test_the_public_database_page_leads_to_citing_and_hides_bookkeeping(served):
+    page = get(served, "/public").text
+    assert '<a href="/cite">' in page
+    assert 'href="/public/events"' in page
+    assert "/public/_migrations" not in page  # still queryable, just not listed
+
+
 def test_public_settings_stay_safe(served):
     settings = get(served, "/-/settings.json").json()
     assert settings["allow_csv_stream"] is False
