@@ -177,7 +177,9 @@ def write_map(public_db: str | Path, out_dir: str | Path) -> dict:
     geojson_path = out / "events.geojson"
     geojson_path.write_text(json.dumps(to_geojson(events), ensure_ascii=False), encoding="utf-8")
     feed_path = out / "feed.atom"
-    feed_path.write_text(atom_feed(public_db, self_url="feed.atom"), encoding="utf-8")
+    feed_path.write_text(
+        atom_feed(public_db, self_url="feed.atom", site_url="index.html"), encoding="utf-8"
+    )
     return {
         "html": html_path,
         "markers": markers_path,

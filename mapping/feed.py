@@ -30,9 +30,11 @@ def atom_feed(
     self_url: str,
     province: str | None = None,
     category: str | None = None,
-    site_url: str | None = None,
+    *,
+    site_url: str,
 ) -> str:
-    """The FEED_SIZE most recently published events that match, newest first."""
+    """The FEED_SIZE most recently published events that match, newest first; `site_url` is
+    the map page, where each event can be seen."""
     event_filter = EventFilter(categories=(category,) if category else (), province=province)
     events = load_events(public_db, event_filter, order="published_at desc, id", limit=FEED_SIZE)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -41,8 +43,7 @@ def atom_feed(
     _add(feed, "id", "tag:romareact,2026:feed" + (f"?{scope}" if scope else ""))
     _add(feed, "updated", events[0]["published_at"] if events else "1970-01-01T00:00:00Z")
     _add(feed, "link", rel="self", href=self_url)
-    if site_url:
-        _add(feed, "link", rel="alternate", href=site_url)
+    _add(feed, "link", rel="alternate", href=site_url)
     author = _add(feed, "author")
     _add(author, "name", "romareact")
     _add(feed, "rights", "CC BY 4.0; titles and excerpts belong to the linked news sources")
@@ -53,9 +54,16 @@ def atom_feed(
         _add(entry, "updated", event["published_at"])
         if event.get("date"):
             _add(entry, "published", f"{event['date']}T00:00:00Z")
-        for source in story_sources(event):
-            if source["url"]:
-                _add(entry, "link", rel="related", href=source["url"], title=source["name"] or "")
+        # Atom asks every entry without content for an alternate link: the first outlet's
+        # story, which is what a reader wants to open; the other outlets and the map view
+        # of the event are related links.
+        sources = [source for source in story_sources(event) if source["url"]]
+        for number, source in enumerate(sources):
+            rel = "related" if number else "alternate"
+            _add(entry, "link", rel=rel, href=source["url"], title=source["name"] or "")
+        map_view = f"{site_url}#map=13/{event['lat']:.4f}/{event['lon']:.4f}"
+        _add(entry, "link", rel="related" if sources else "alternate", href=map_view,
+             title="Карта / Map")  # fmt: skip
         where = ", ".join(filter(None, [event.get("place"), event.get("province")]))
         _add(entry, "summary", " — ".join(filter(None, [where, event.get("excerpt")])))
         if event.get("category"):

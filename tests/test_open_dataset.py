@@ -186,7 +186,13 @@ def test_atom_feed_with_georss_points(workspace):
     add_story(newsroom, 1, HOSTILE, place_id(newsroom, "Сливен"), text="ученици")
     add_story(newsroom, 2, "Клиника в Ямбол", place_id(newsroom, "Ямбол"), text="клиника")
     publish(workspace)
-    feed = ET.fromstring(atom_feed(workspace.public, "https://site.example/feed.atom"))
+    # A source link that is not a web link never reaches the feed.
+    workspace.public["events"].update(
+        "i1", {"sources": json.dumps([{"name": "x", "url": "javascript:alert(1)"}])}
+    )
+    map_url = "https://site.example/map"
+    feed = ET.fromstring(atom_feed(workspace.public, "https://site.example/feed.atom",
+                                   site_url=map_url))  # fmt: skip
     entries = feed.findall(f"{ATOM}entry")
     assert {e.find(f"{ATOM}title").text for e in entries} == {HOSTILE, "Клиника в Ямбол"}
     yambol = next(e for e in entries if e.find(f"{ATOM}title").text == "Клиника в Ямбол")
@@ -194,10 +200,19 @@ def test_atom_feed_with_georss_points(workspace):
     row = workspace.public["events"].get("i2")
     assert (lat, lon) == (row["lat"], row["lon"])
     assert yambol.find(f"{ATOM}category").get("term") == "health"
-    assert yambol.find(f"{ATOM}link").get("href") == "https://news.example/2"
-    only_sliven = ET.fromstring(atom_feed(workspace.public, "x", province="Сливен"))
+
+    def links(entry):
+        return [(link.get("rel"), link.get("href")) for link in entry.findall(f"{ATOM}link")]
+
+    # Atom: an entry without content has an alternate link; the story first, else the map.
+    on_map = f"{map_url}#map=13/{row['lat']:.4f}/{row['lon']:.4f}"
+    assert links(yambol) == [("alternate", "https://news.example/2"), ("related", on_map)]
+    sliven = next(e for e in entries if e.find(f"{ATOM}title").text == HOSTILE)
+    assert [rel for rel, _ in links(sliven)] == ["alternate"]
+    assert links(sliven)[0][1].startswith(f"{map_url}#map=13/")
+    only_sliven = ET.fromstring(atom_feed(workspace.public, "x", province="Сливен", site_url="m"))
     assert len(only_sliven.findall(f"{ATOM}entry")) == 1
-    only_health = ET.fromstring(atom_feed(workspace.public, "x", category="health"))
+    only_health = ET.fromstring(atom_feed(workspace.public, "x", category="health", site_url="m"))
     assert [e.find(f"{ATOM}title").text for e in only_health.findall(f"{ATOM}entry")] == [
         "Клиника в Ямбол"
     ]
