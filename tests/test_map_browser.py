@@ -257,6 +257,34 @@ def _assert_apart(page, selector, others):
     assert "GeoNames" in page.text_content(".leaflet-control-attribution")
 
 
+def test_place_search_takes_either_script_and_says_when_nothing_is_there(page, site):
+    _open(page, site["url"])
+
+    def search(text):
+        page.fill("#rr-search", text)
+        page.dispatch_event("#rr-search", "change")
+
+    def centred_near(lat, lon):
+        page.wait_for_function(
+            f"(c => Math.abs(c.lat - {lat}) < 0.05 && Math.abs(c.lng - {lon}) < 0.05)"
+            "(window[ROMAREACT_CONFIG.map].getCenter())",
+            timeout=5_000,
+        )
+
+    # The events "in Сливен" lie between 42.68 and 42.72, 26.32 and 26.38.
+    search("sliven")
+    centred_near(42.70, 26.35)
+    assert page.evaluate("window[ROMAREACT_CONFIG.map].getZoom()") <= 12
+    search("ЯМБОЛ")
+    centred_near(42.50, 26.53)
+    assert page.text_content("#rr-search-note") == ""
+    search("Несъществуващо <b>")
+    assert page.text_content("#rr-search-note") == (
+        "Няма място със събития, наречено „Несъществуващо <b>“"
+    )
+    assert page.locator("#rr-search-note b").count() == 0
+
+
 def test_datasette_serves_the_same_map(page, site):
     with romareact_serve(site["data_dir"]) as base:
         _open(page, f"{base}/map#cat=housing")

@@ -21,6 +21,7 @@
       level: "Ниво", levelProvince: "области", levelMunicipality: "общини",
       perCapita: "на 100 000 жители (където населението е известно)",
       search: "Търсене на място", searchPlaceholder: "град, село, област…",
+      placeNotFound: "Няма място със събития, наречено „{name}“",
       share: "Връзка и вграждане", copy: "Копирай", copied: "Копирано",
       embedHelp: "Поставете този код в своя сайт:",
       legend: "Легенда",
@@ -52,6 +53,7 @@
       level: "Level", levelProvince: "provinces", levelMunicipality: "municipalities",
       perCapita: "per 100,000 inhabitants (where population is known)",
       search: "Find a place", searchPlaceholder: "town, village, province…",
+      placeNotFound: "No place with events is called “{name}”",
       share: "Link and embed", copy: "Copy", copied: "Copied",
       embedHelp: "Paste this code into your site:",
       legend: "Legend",
@@ -412,8 +414,14 @@
     ui.search.setAttribute("list", "rr-places");
     var list = el("datalist", null, null, panel);
     list.id = "rr-places";
-    data.places.concat(data.provinces).forEach(function (name) { el("option", null, null, list).value = name; });
+    data.places.concat(data.provinces).forEach(function (name) {
+      var option = el("option", null, null, list);
+      option.value = name;
+      option.label = latin(name);  // so that typing "Sliv…" suggests Сливен too
+    });
     ui.search.addEventListener("change", function () { findPlace(ui.search.value); });
+    ui.searchNote = el("div", "", "meta rr-search-note", panel);
+    ui.searchNote.id = "rr-search-note";
 
     labelled(panel, "categories");
     ui.cats = el("div", null, "rr-cats", panel);
@@ -557,6 +565,7 @@
     ui.lang.textContent = state.lang === "bg" ? "EN" : "БГ";
     collapsePanel(ui.panel.classList.contains("rr-collapsed"));
     ui.search.placeholder = t("searchPlaceholder");
+    ui.searchNote.textContent = "";
     showTimeLabels();
     var attribution = document.getElementById("rr-news-attribution");
     if (attribution) { attribution.textContent = t("attribution"); }
@@ -640,15 +649,48 @@
     var area = data.areas.filter(function (a) { return a.level === "province" && a.name === name; })[0];
     if (area) { map.setView([area.lat, area.lon], 9); }
   }
+  // Bulgaria's official transliteration (2009), which also gives the English names of places:
+  // "ъ" is "a", "щ" is "sht", and "-ия" ending a word is "ia" (София: Sofia).
+  var LATIN = {
+    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z", "и": "i",
+    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s",
+    "т": "t", "у": "u", "ф": "f", "х": "h", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "sht",
+    "ъ": "a", "ь": "y", "ю": "yu", "я": "ya"
+  };
+  function latin(name) {
+    var lower = name.toLowerCase().replace(/ия(?=$|[^а-я])/g, "ia");
+    var out = "";
+    for (var k = 0; k < lower.length; k++) {
+      var c = lower.charAt(k);
+      out += LATIN.hasOwnProperty(c) ? LATIN[c] : c;
+    }
+    return out.replace(/(^|[\s-])([a-z])/g, function (m, gap, first) { return gap + first.toUpperCase(); });
+  }
+  // Typed in either script, any case, spaces and dashes aside.
+  function placeKey(name) { return latin(name).toLowerCase().replace(/[\s.-]+/g, ""); }
+
+  // Every event at a place of that name (namesakes in different provinces included) comes into
+  // view; a province name zooms to the province. Anything else says so, rather than doing nothing.
   function findPlace(name) {
     name = (name || "").trim();
-    var index = data.places.indexOf(name);
-    if (index >= 0) {
-      for (var i = 0; i < data.count; i++) {
-        if (data.columns.place[i] === index) { map.setView([data.columns.lat[i], data.columns.lon[i]], 12); return; }
-      }
+    ui.searchNote.textContent = "";
+    if (!name) { return; }
+    var key = placeKey(name);
+    var names = [];
+    data.places.forEach(function (place, index) { if (placeKey(place) === key) { names.push(index); } });
+    var points = [];
+    for (var i = 0; i < data.count && names.length; i++) {
+      if (names.indexOf(data.columns.place[i]) >= 0) { points.push([data.columns.lat[i], data.columns.lon[i]]); }
     }
-    if (data.provinces.indexOf(name) >= 0) { zoomToProvince(name); }
+    if (points.length) {
+      var panelWidth = ui.panel.offsetWidth < map.getSize().x / 2 ? ui.panel.offsetWidth : 0;
+      map.fitBounds(L.latLngBounds(points),
+        {maxZoom: 12, paddingTopLeft: [40, 40], paddingBottomRight: [panelWidth + 40, 40]});
+      return;
+    }
+    var province = data.provinces.filter(function (p) { return placeKey(p) === key; })[0];
+    if (province) { zoomToProvince(province); return; }
+    ui.searchNote.textContent = fill(t("placeNotFound"), {name: name});
   }
 
   /* ---- start ---- */
