@@ -60,7 +60,7 @@ _STYLE = """
   .rr-swatch {display: inline-block; width: 10px; height: 10px; border-radius: 50%;
     margin: 0 4px;}
   .rr-time input {width: 100%;}
-  .rr-time-label {margin-top: 4px;}
+  .rr-time-label {display: block; margin-top: 4px;}
   .rr-legend, .rr-share {margin-top: 8px;}
   .rr-legend-row {display: flex; align-items: center; gap: 6px; margin: 3px 0;}
   .rr-legend-sample {flex: none; position: relative; width: 14px; height: 14px;}

@@ -191,7 +191,7 @@ def test_language_switch_embed_and_symbols(page, site):
     # A shared link to another province, pasted into the open map, moves the map there.
     page.evaluate("location.hash = 'prov=Ямбол'")
     page.wait_for_function("document.querySelector('#rr-count').dataset.visible === '13'")
-    # The map pans there (a short animation); Ямбол's centre is 42.48, 26.5.
+    # Ямбол's centre is 42.48, 26.5.
     page.wait_for_function(
         "(c => Math.abs(c.lat - 42.48) < 0.01 && Math.abs(c.lng - 26.5) < 0.01)"
         "(window[ROMAREACT_CONFIG.map].getCenter())",
@@ -283,6 +283,22 @@ def test_place_search_takes_either_script_and_says_when_nothing_is_there(page, s
         "Няма място със събития, наречено „Несъществуващо <b>“"
     )
     assert page.locator("#rr-search-note b").count() == 0
+
+
+def test_every_control_has_a_name_a_screen_reader_can_announce(page, site):
+    _open(page, site["url"])
+    assert page.get_by_label("Търсене на място").get_attribute("id") == "rr-search"
+    assert page.get_by_role("combobox", name="Област").get_attribute("id") == "rr-prov"
+    assert page.get_by_role("group", name="Теми").get_by_role("checkbox").count() == 9
+    assert page.get_by_role("checkbox", name="Здраве").get_attribute("value") == "health"
+    start = page.get_by_role("slider", name="От: 2025-01-15")
+    assert start.get_attribute("aria-valuetext") == "2025-01-15"
+    assert page.get_by_role("radio", name="Концентрация").count() == 1
+    assert page.get_attribute("#rr-count", "aria-live") == "polite"
+    page.get_by_role("button", name="English").click()
+    assert page.get_by_role("combobox", name="Province").count() == 1
+    assert page.get_by_role("combobox", name="Level", include_hidden=True).count() == 1
+    assert page.get_by_role("button", name="Български").count() == 1
 
 
 def test_datasette_serves_the_same_map(page, site):

@@ -382,10 +382,18 @@
   }
 
   /* ---- the panel ---- */
-  function labelled(parent, key) {
+  // A visible label that screen readers also announce for its control (`forId`), or that names
+  // a group of controls (the group gets aria-labelledby).
+  function labelled(parent, key, forId) {
     var label = el("label", null, "rr-label", parent);
     label.setAttribute("data-text", key);
+    label.id = "rr-label-" + key;
+    if (forId) { label.htmlFor = forId; }
     return label;
+  }
+  function group(node, key) {
+    node.setAttribute("role", "group");
+    node.setAttribute("aria-labelledby", "rr-label-" + key);
   }
   function buildPanel() {
     var panel = document.getElementById("rr-panel");
@@ -407,8 +415,9 @@
     ui.toggle.addEventListener("click", function () { collapsePanel(!panel.classList.contains("rr-collapsed")); });
     ui.count = el("div", "", "rr-count", panel);
     ui.count.id = "rr-count";
+    ui.count.setAttribute("aria-live", "polite");  // filtering announces the new count
 
-    labelled(panel, "search");
+    labelled(panel, "search", "rr-search");
     ui.search = el("input", null, "rr-search", panel);
     ui.search.id = "rr-search";
     ui.search.setAttribute("list", "rr-places");
@@ -422,9 +431,11 @@
     ui.search.addEventListener("change", function () { findPlace(ui.search.value); });
     ui.searchNote = el("div", "", "meta rr-search-note", panel);
     ui.searchNote.id = "rr-search-note";
+    ui.searchNote.setAttribute("aria-live", "polite");
 
     labelled(panel, "categories");
     ui.cats = el("div", null, "rr-cats", panel);
+    group(ui.cats, "categories");
     data.categories.forEach(function (c, k) {
       var row = el("label", null, "rr-cat", ui.cats);
       var box = el("input", null, null, row);
@@ -439,7 +450,7 @@
       el("span", "", "rr-cat-name", row).setAttribute("data-category", c[0]);
     });
 
-    labelled(panel, "province");
+    labelled(panel, "province", "rr-prov");
     ui.prov = el("select", null, "rr-prov", panel);
     ui.prov.id = "rr-prov";
     el("option", "", null, ui.prov).value = "";
@@ -451,10 +462,12 @@
     });
 
     var time = el("div", null, "rr-time", panel);
-    ui.fromLabel = el("div", "", "rr-time-label", time);
+    ui.fromLabel = el("label", "", "rr-time-label", time);
+    ui.fromLabel.htmlFor = "rr-from";
     ui.from = el("input", null, null, time);
     ui.from.id = "rr-from";
-    ui.toLabel = el("div", "", "rr-time-label", time);
+    ui.toLabel = el("label", "", "rr-time-label", time);
+    ui.toLabel.htmlFor = "rr-to";
     ui.to = el("input", null, null, time);
     ui.to.id = "rr-to";
     [ui.from, ui.to].forEach(function (input) {
@@ -476,6 +489,7 @@
 
     labelled(panel, "view");
     var views = el("div", null, "rr-views", panel);
+    group(views, "view");
     ui.views = {};
     ["events", "areas"].forEach(function (v) {
       var row = el("label", null, null, views);
@@ -516,7 +530,11 @@
     el("summary", "", null, share).setAttribute("data-text", "share");
     ui.link = el("input", null, "rr-link", share);
     ui.link.readOnly = true; ui.link.id = "rr-link";
-    el("div", "", "meta", share).setAttribute("data-text", "embedHelp");
+    ui.link.setAttribute("aria-labelledby", "rr-label-share");
+    share.firstChild.id = "rr-label-share";
+    var embedHelp = el("label", "", "meta", share);
+    embedHelp.setAttribute("data-text", "embedHelp");
+    embedHelp.htmlFor = "rr-embed-code";
     ui.embed = el("textarea", null, "rr-embed-code", share);
     ui.embed.readOnly = true; ui.embed.rows = 3; ui.embed.id = "rr-embed-code";
     ui.copy = el("button", "", null, share);
@@ -563,6 +581,9 @@
     });
     ui.prov.options[0].textContent = t("allProvinces");
     ui.lang.textContent = state.lang === "bg" ? "EN" : "БГ";
+    ui.lang.setAttribute("aria-label", state.lang === "bg" ? "English" : "Български");
+    ui.lang.setAttribute("lang", state.lang === "bg" ? "en" : "bg");
+    ui.level.setAttribute("aria-label", t("level"));
     collapsePanel(ui.panel.classList.contains("rr-collapsed"));
     ui.search.placeholder = t("searchPlaceholder");
     ui.searchNote.textContent = "";
@@ -574,6 +595,9 @@
   function showTimeLabels() {
     ui.fromLabel.textContent = t("from") + ": " + dayToIso(+ui.from.value);
     ui.toLabel.textContent = t("to") + ": " + dayToIso(+ui.to.value);
+    // Screen readers would otherwise read the day number since 1970.
+    ui.from.setAttribute("aria-valuetext", dayToIso(+ui.from.value));
+    ui.to.setAttribute("aria-valuetext", dayToIso(+ui.to.value));
   }
   function syncControls() {
     Array.prototype.forEach.call(ui.cats.querySelectorAll("input"), function (box) {
@@ -647,7 +671,8 @@
   /* ---- search and zoom ---- */
   function zoomToProvince(name) {
     var area = data.areas.filter(function (a) { return a.level === "province" && a.name === name; })[0];
-    if (area) { map.setView([area.lat, area.lon], 9); }
+    // Without animation: the redraw that follows a province change could stop a pan halfway.
+    if (area) { map.setView([area.lat, area.lon], 9, {animate: false}); }
   }
   // Bulgaria's official transliteration (2009), which also gives the English names of places:
   // "ъ" is "a", "щ" is "sht", and "-ия" ending a word is "ia" (София: Sofia).
