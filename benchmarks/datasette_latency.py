@@ -1,7 +1,7 @@
 """Benchmark: public Datasette latency at 100,000 events with 20 concurrent clients.
 
     python -m benchmarks.datasette_latency [--events 100000] [--clients 20] [--requests 400]
-                                           [--workers 1,2] [--repeat 3] [--only NAME]
+                                           [--workers 1,2] [--repeat 3] [--only NAME] [--gzip]
 
 Fills a public database with synthetic events (benchmarks/synthetic.py), starts
 `romareact serve` in its own process (as a user would), and measures p50/p95 latency of:
@@ -14,6 +14,7 @@ Passes per endpoint, the same URL list each time:
 - then for each worker count W (`romareact serve --workers W`), on a fresh server:
   "cold, N clients, W workers": every URL for the first time, N clients at once;
   "warm, N clients, W workers": the same URLs again (the public response cache answers).
+With --gzip the clients ask for compressed responses, as browsers do (Accept-Encoding: gzip).
 Target: p95 <= 150 ms at 20 clients.
 """
 
@@ -62,11 +63,13 @@ def endpoint_urls(events: int, requests: int) -> dict[str, list[str]]:
     }
 
 
-def _client(port: int, paths: list[str], latencies: list[float], errors: list[str]) -> None:
+def _client(
+    port: int, paths: list[str], latencies: list[float], errors: list[str], headers: dict
+) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     for path in paths:
         started = time.perf_counter()
-        connection.request("GET", path)
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         response.read()
         latencies.append(time.perf_counter() - started)
@@ -75,12 +78,15 @@ def _client(port: int, paths: list[str], latencies: list[float], errors: list[st
     connection.close()
 
 
-def measure(port: int, paths: list[str], clients: int) -> tuple[list[float], list[str]]:
+def measure(
+    port: int, paths: list[str], clients: int, headers: dict | None = None
+) -> tuple[list[float], list[str]]:
     latencies: list[float] = []
     errors: list[str] = []
     share = [paths[i::clients] for i in range(clients)]
     threads = [
-        threading.Thread(target=_client, args=(port, part, latencies, errors)) for part in share
+        threading.Thread(target=_client, args=(port, part, latencies, errors, headers or {}))
+        for part in share
     ]
     for thread in threads:
         thread.start()
@@ -103,6 +109,7 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="independent runs of every pass (p95 varies by run)"
     )
+    parser.add_argument("--gzip", action="store_true", help="ask for gzip, as browsers do")
     parser.add_argument(
         "--workers",
         default=f"1,{os.cpu_count() or 1}",
@@ -147,14 +154,15 @@ def main() -> None:
 def _passes(data_dir: Path, paths: list[str], worker_counts: list[int], args) -> list[tuple]:
     """One run of every pass; each cold pass on a freshly started server, nothing cached yet."""
     passes = []
+    headers = {"Accept-Encoding": "gzip"} if args.gzip else {}
     with romareact_serve(data_dir) as base:
         wait_until_idle(_port(base))
-        passes.append(("cold, 1 client", measure(_port(base), paths, 1)))
+        passes.append(("cold, 1 client", measure(_port(base), paths, 1, headers)))
     for workers in worker_counts:
         with romareact_serve(data_dir, args=("--workers", str(workers))) as base:
             wait_until_idle(_port(base))
             for label in ("cold", "warm"):
-                latencies = measure(_port(base), paths, args.clients)
+                latencies = measure(_port(base), paths, args.clients, headers)
                 passes.append((f"{label}, {args.clients} clients, {workers} worker(s)", latencies))
     return passes
 

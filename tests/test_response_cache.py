@@ -4,34 +4,54 @@
 from __future__ import annotations
 
 import asyncio
+import gzip
 import itertools
 import sqlite3
 
 import pytest
 
+from romareact import response_cache
 from romareact.response_cache import PublicResponseCache, SharedResponseStore
 
 _PAGES_MADE = itertools.count(1)
 
 
 class CountingSite:
-    """An ASGI site that answers every path with a body never made before, and counts."""
+    """An ASGI site that answers every path with a body never made before, and counts.
 
-    def __init__(self):
+    `padding` lines of text make the body worth compressing; `chunks` sends it in pieces."""
+
+    def __init__(self, padding: int = 0, chunks: int = 1):
         self.made: list[str] = []
         self.status = 200
+        self.content_type = b"text/plain"
         self.extra_headers: list[tuple[bytes, bytes]] = []
+        self.padding, self.chunks = padding, chunks
 
     async def __call__(self, scope, receive, send):
         self.made.append(scope["path"])
-        body = f"page {scope['path']} #{next(_PAGES_MADE)}".encode()
-        headers = [(b"content-type", b"text/plain"), *self.extra_headers]
+        body = f"page {scope['path']} #{next(_PAGES_MADE)}\n".encode()
+        body += b"".join(f"line {n} of the page\n".encode() for n in range(self.padding))
+        headers = [(b"content-type", self.content_type), (b"vary", b"Cookie"),
+                   *self.extra_headers]  # fmt: skip
         await send({"type": "http.response.start", "status": self.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        step = -(-len(body) // self.chunks)
+        for start in range(0, len(body), step):
+            more = start + step < len(body)
+            await send(
+                {
+                    "type": "http.response.body",
+                    "body": body[start : start + step],
+                    "more_body": more,
+                }
+            )
 
 
-def get(app, path: str, cookie: bytes | None = None) -> tuple[int, bytes]:
+def fetch(app, path: str, cookie: bytes | None = None, encoding: bytes | None = None):
+    """(status, headers, body as sent) of one GET."""
     headers = [(b"host", b"example.org")] + ([(b"cookie", cookie)] if cookie else [])
+    if encoding is not None:
+        headers.append((b"accept-encoding", encoding))
     scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": headers}
     sent: list[dict] = []
 
@@ -42,7 +62,14 @@ def get(app, path: str, cookie: bytes | None = None) -> tuple[int, bytes]:
         sent.append(message)
 
     asyncio.run(app(scope, receive, send))
-    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+    starts = [m for m in sent if m["type"] == "http.response.start"]
+    assert len(starts) == 1 and sent[0] is starts[0]
+    return sent[0]["status"], dict(sent[0]["headers"]), b"".join(m.get("body", b"") for m in sent)
+
+
+def get(app, path: str, cookie: bytes | None = None) -> tuple[int, bytes]:
+    status, _, body = fetch(app, path, cookie)
+    return status, body
 
 
 @pytest.fixture
@@ -105,8 +132,8 @@ def test_a_page_made_by_one_worker_is_served_by_the_others(public_db, tmp_path):
 
 
 def key(path: str, version: tuple) -> tuple:
-    """A cache key as PublicResponseCache makes it: path, query, host, data version."""
-    return (path, b"", b"example.org", version)
+    """A cache key as PublicResponseCache makes it: path, query, host, encoding, version."""
+    return (path, b"", b"example.org", b"", version)
 
 
 def test_the_shared_store_keeps_the_newest_pages_within_its_size(tmp_path):
@@ -145,3 +172,64 @@ def test_a_damaged_shared_store_never_breaks_the_site(public_db, tmp_path):
     assert get(cache, "/public/events")[0] == 200
     assert get(cache, "/public/events")[0] == 200
     assert site.made == ["/public/events"]  # the worker's own memory still caches
+
+
+@pytest.mark.parametrize("padding", [200, 15_000])  # 15,000 lines: compressed in a thread
+def test_text_goes_compressed_to_readers_who_accept_gzip_and_is_compressed_once(public_db, padding):
+    site = CountingSite(padding=padding)
+    cache = PublicResponseCache(site, public_db, ("rr_session",))
+    status, headers, body = fetch(cache, "/map/data/markers.js", encoding=b"gzip, deflate, br")
+    assert status == 200 and headers[b"content-encoding"] == b"gzip"
+    assert headers[b"vary"] == b"Cookie, Accept-Encoding"
+    page = gzip.decompress(body)
+    assert page.startswith(b"page /map/data/markers.js") and len(body) < len(page) / 4
+    # Both variants are kept: neither reader has the page made again.
+    assert fetch(cache, "/map/data/markers.js", encoding=b"gzip")[2] == body
+    status, headers, plain = fetch(cache, "/map/data/markers.js")
+    assert plain == page and b"content-encoding" not in headers
+    assert headers[b"vary"] == b"Cookie, Accept-Encoding"
+    assert site.made == ["/map/data/markers.js"]
+    # A page first made for a reader without gzip is compressed from the kept copy.
+    assert fetch(cache, "/public/events")[2].startswith(b"page /public/events")
+    assert gzip.decompress(fetch(cache, "/public/events", encoding=b"gzip")[2]).startswith(
+        b"page /public/events"
+    )
+    assert site.made == ["/map/data/markers.js", "/public/events"]
+
+
+@pytest.mark.parametrize(
+    "encoding, compressed",
+    [(b"gzip;q=0, deflate", False), (b"*", True), (b"br, gzip;q=0.5", True), (b"identity", False)],
+)
+def test_accept_encoding_is_read_with_its_qualities(public_db, encoding, compressed):
+    cache = PublicResponseCache(CountingSite(padding=200), public_db, ("rr_session",))
+    _, headers, _ = fetch(cache, "/public/events", encoding=encoding)
+    assert (headers.get(b"content-encoding") == b"gzip") is compressed
+
+
+def test_small_pages_images_errors_and_editors_pages_go_as_they_are(public_db):
+    site = CountingSite(padding=200)
+    cache = PublicResponseCache(site, public_db, ("rr_session",))
+    tiny = PublicResponseCache(CountingSite(), public_db, ("rr_session",))
+    assert b"content-encoding" not in fetch(tiny, "/public/x", encoding=b"gzip")[1]
+    for setup, path, cookie in [
+        (lambda: setattr(site, "content_type", b"image/png"), "/map/icon.png", None),
+        (lambda: setattr(site, "status", 404), "/public/missing", None),
+        (lambda: None, "/public/events", b"rr_session=signed"),
+    ]:
+        site.content_type, site.status = b"text/html", 200
+        setup()
+        _, headers, body = fetch(cache, path, cookie=cookie, encoding=b"gzip")
+        assert b"content-encoding" not in headers, path
+        assert body.startswith(f"page {path}".encode())
+
+
+def test_a_response_too_big_to_keep_streams_through_uncompressed(public_db, monkeypatch):
+    monkeypatch.setattr(response_cache, "MAX_RESPONSE_BYTES", 2000)
+    site = CountingSite(padding=400, chunks=8)  # about 9 KB in 8 pieces
+    cache = PublicResponseCache(site, public_db, ("rr_session",))
+    for _ in range(2):
+        status, headers, body = fetch(cache, "/public/events.csv", encoding=b"gzip")
+        assert status == 200 and b"content-encoding" not in headers
+        assert body.endswith(b"line 399 of the page\n") and body.count(b"line") == 400
+    assert site.made == ["/public/events.csv"] * 2  # never kept
