@@ -233,3 +233,35 @@ def test_a_response_too_big_to_keep_streams_through_uncompressed(public_db, monk
         assert status == 200 and b"content-encoding" not in headers
         assert body.endswith(b"line 399 of the page\n") and body.count(b"line") == 400
     assert site.made == ["/public/events.csv"] * 2  # never kept
+
+
+def test_readers_asking_at_once_for_a_new_page_wait_for_one_making(public_db):
+    site = CountingSite(padding=200)
+
+    async def slow_site(scope, receive, send):
+        await asyncio.sleep(0.05)  # long enough for every reader to arrive
+        await site(scope, receive, send)
+
+    cache = PublicResponseCache(slow_site, public_db, ("rr_session",))
+
+    async def reader(encoding):
+        headers = [(b"host", b"example.org")] + (
+            [(b"accept-encoding", encoding)] if encoding else []
+        )
+        scope = {"type": "http", "method": "GET", "path": "/map/data/markers.js",
+                 "query_string": b"", "headers": headers}  # fmt: skip
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        await cache(scope, None, send)
+        body = b"".join(m.get("body", b"") for m in sent)
+        return gzip.decompress(body) if dict(sent[0]["headers"]).get(b"content-encoding") else body
+
+    async def twenty_readers():
+        return await asyncio.gather(*(reader(b"gzip" if n % 2 else None) for n in range(20)))
+
+    pages = asyncio.run(twenty_readers())
+    assert len(set(pages)) == 1 and pages[0].startswith(b"page /map/data/markers.js")
+    assert site.made == ["/map/data/markers.js"]
