@@ -246,25 +246,31 @@ class PublicResponseCache:
             await _send_entry(send, ready)
             return
         done = self._making[plain_key] = asyncio.Event()
+
+        def keep(made=None, compressed=None):
+            """Keep what was made (if the data did not change meanwhile), let waiters in."""
+            if done.is_set():
+                return
+            if made is not None and version == data_version(self.public_db):
+                self._keep(plain_key, made)
+            if compressed is not None and version == data_version(self.public_db):
+                self._keep(gzip_key, compressed)
+            del self._making[plain_key]
+            done.set()
+
         try:
             if plain is not None:  # kept, but not yet compressed
                 self.hits += 1
                 compressed = await gzipped_off_the_loop(plain)
-                self._keep(gzip_key, compressed)
+                keep(compressed=compressed)
                 await _send_entry(send, compressed)
                 return
             self.misses += 1
-            response = _CapturedResponse(send, compress=wants_gzip)
+            response = _CapturedResponse(send, compress=wants_gzip, done=keep)
             await self.app(scope, receive, response.send)
             await response.finish()
-            # Kept only if the data did not change while the page was being made.
-            if response.plain is not None and version == data_version(self.public_db):
-                self._keep(plain_key, response.plain)
-                if response.compressed is not None:
-                    self._keep(gzip_key, response.compressed)
         finally:
-            del self._making[plain_key]
-            done.set()
+            keep()
 
     def _lookup(self, key: tuple) -> tuple[int, list, bytes] | None:
         cached = self.entries.get(key)
@@ -307,24 +313,24 @@ def _text_key(key: tuple) -> tuple[str, str]:
 
 
 class _CapturedResponse:
-    """Passes a response on to the reader and keeps a copy to cache (`plain`).
+    """Passes a response on to the reader and hands a copy to `done(plain, compressed)`.
 
     A text response for a reader who accepts gzip is held back until complete, then sent
-    compressed (`compressed` keeps that variant); one that grows past MAX_RESPONSE_BYTES is
-    let go as it comes, uncompressed and uncached. Errors, responses that set cookies, and
-    anything else pass straight through.
+    compressed. One that grows past MAX_RESPONSE_BYTES is let go as it comes, uncompressed and
+    uncached; errors and responses that set cookies pass straight through. `done` is called
+    once, as soon as what to keep is known and before the last bytes go out: a reader on a
+    slow connection must not hold up the others waiting for the same page.
     """
 
-    def __init__(self, send, compress: bool):
+    def __init__(self, send, compress: bool, done):
         self._send = send
         self._compress = compress
+        self._done = done
         self._start: dict | None = None
         self._held = False
         self._chunks: list[bytes] = []
         self._size = 0
         self._keeping = False
-        self.plain: tuple[int, list, bytes] | None = None
-        self.compressed: tuple[int, list, bytes] | None = None
 
     async def send(self, message):
         if message["type"] == "http.response.start":
@@ -333,6 +339,8 @@ class _CapturedResponse:
             if self._keeping and compressible(headers):
                 headers = varying_on_encoding(headers)
                 message = {**message, "headers": headers}
+            else:
+                self._done(None, None)  # nothing to keep: others make their own
             self._start = message
             self._held = self._keeping and self._compress and compressible(headers)
             if not self._held:
@@ -341,21 +349,21 @@ class _CapturedResponse:
         if message["type"] != "http.response.body":
             await self._send(message)
             return
-        body = message.get("body", b"")
         if self._keeping:
-            self._size += len(body)
+            self._size += len(message.get("body", b""))
             if self._size > MAX_RESPONSE_BYTES:
                 await self._let_go()
             else:
-                self._chunks.append(body)
-        if not self._held:
+                self._chunks.append(message.get("body", b""))
+        if self._keeping and not message.get("more_body", False):
+            await self._complete(message)
+        elif not self._held:
             await self._send(message)
-        elif not message.get("more_body", False):
-            await self._send_held()
 
     async def _let_go(self) -> None:
         """Too big to keep: send what was held back, and the rest as it comes."""
         self._keeping = False
+        self._done(None, None)
         if self._held:
             self._held = False
             await self._send(self._start)
@@ -363,18 +371,21 @@ class _CapturedResponse:
                               "more_body": True})  # fmt: skip
         self._chunks = []
 
-    async def _send_held(self) -> None:
-        self._held = False
+    async def _complete(self, last_message: dict | None) -> None:
+        """The whole body is here: hand it over to keep, then send what is still to send."""
+        self._keeping = False
         plain = (self._start["status"], self._start["headers"], b"".join(self._chunks))
-        reply = plain
-        if worth_compressing(plain):
-            reply = self.compressed = await gzipped_off_the_loop(plain)
-        await self._send({"type": "http.response.start", "status": reply[0], "headers": reply[1]})
-        await self._send({"type": "http.response.body", "body": reply[2]})
+        compressed = None
+        if self._held and worth_compressing(plain):
+            compressed = await gzipped_off_the_loop(plain)
+        self._done(plain, compressed)
+        if self._held:
+            self._held = False
+            await _send_entry(self._send, compressed or plain)
+        elif last_message is not None:
+            await self._send(last_message)
 
     async def finish(self) -> None:
-        """After the app is done: what to keep, if the response completed."""
-        if self._held:  # the app ended without a final body message
-            await self._send_held()
+        """After the app is done, for an app that never said its body was complete."""
         if self._keeping and self._start is not None:
-            self.plain = (self._start["status"], self._start["headers"], b"".join(self._chunks))
+            await self._complete(None)

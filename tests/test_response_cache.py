@@ -265,3 +265,35 @@ def test_readers_asking_at_once_for_a_new_page_wait_for_one_making(public_db):
     pages = asyncio.run(twenty_readers())
     assert len(set(pages)) == 1 and pages[0].startswith(b"page /map/data/markers.js")
     assert site.made == ["/map/data/markers.js"]
+
+
+def test_a_reader_on_a_slow_connection_does_not_hold_up_the_others(public_db):
+    site = CountingSite(padding=200)
+    cache = PublicResponseCache(site, public_db, ("rr_session",))
+    slow_reader_may_finish = None
+
+    async def readers():
+        nonlocal slow_reader_may_finish
+        slow_reader_may_finish = asyncio.Event()
+        scope = {"type": "http", "method": "GET", "path": "/map/data/markers.js",
+                 "query_string": b"", "headers": [(b"accept-encoding", b"gzip")]}  # fmt: skip
+
+        async def slow_send(message):
+            if message["type"] == "http.response.body":
+                await slow_reader_may_finish.wait()  # the connection cannot take more yet
+
+        received = []
+
+        async def quick_send(message):
+            received.append(message)
+
+        slow = asyncio.create_task(cache(scope, None, slow_send))
+        await asyncio.sleep(0.01)  # the slow reader's page is made and is being sent
+        await asyncio.wait_for(cache(scope, None, quick_send), timeout=2)
+        slow_reader_may_finish.set()
+        await slow
+        return received
+
+    received = asyncio.run(readers())
+    assert gzip.decompress(received[1]["body"]).startswith(b"page /map/data/markers.js")
+    assert site.made == ["/map/data/markers.js"]
