@@ -8,6 +8,7 @@ keeps the filters and view in the URL. Datasette serves it live at /map and `rom
 
 from __future__ import annotations
 
+import html
 import json
 from importlib import resources
 from pathlib import Path
@@ -42,6 +43,12 @@ _BODY = """
 <div id="rr-panel" class="rr-panel" role="region" aria-label="romareact"></div>
 <div id="rr-embed-bar" class="rr-embed-bar"><strong>romareact</strong> ·
   <span class="rr-embed-count"></span> · <a target="_blank" rel="noopener"></a></div>
+"""
+
+_HEAD = """<title>romareact — карта / map</title>
+<meta name="description" content="Събития, свързани с ромите в България, на картата: \
+новини, поставени в града, селото или квартала. / Roma-related events in Bulgaria on the map: \
+news placed in the town, village or neighbourhood.">
 """
 
 _STYLE = """
@@ -144,9 +151,16 @@ def build_map(
     root = fmap.get_root()
     root.html.add_child(folium.Element(_BODY), name="romareact_body")
     root.header.add_child(folium.Element(_STYLE), name="romareact_style")
-    root.header.add_child(
-        folium.Element("<title>romareact — карта / map</title>"), name="romareact_title"
-    )
+    root.header.add_child(folium.Element(_HEAD), name="romareact_title")
+    if feed_url:
+        # So that feed readers and browsers find the feed from the map's address alone.
+        root.header.add_child(
+            folium.Element(
+                '<link rel="alternate" type="application/atom+xml"'
+                f' title="romareact — събития / events" href="{html.escape(feed_url)}">'
+            ),
+            name="romareact_feed",
+        )
     return fmap
 
 

@@ -190,6 +190,10 @@ def test_map_command_writes_the_static_site(public_db, tmp_path):
     for name in ("index.html", "events.geojson", "feed.atom", "data/markers.js"):
         assert (out / name).exists(), name
     assert f"{len(HOSTILE_TITLES) + 1} events" in result.output
+    # Feed readers find the feed from the page; search engines and link previews describe it.
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="alternate" type="application/atom+xml"' in page
+    assert 'href="feed.atom"' in page and '<meta name="description"' in page
 
 
 def test_empty_map_writes_an_empty_index(data_dir, tmp_path):

@@ -281,6 +281,9 @@ def test_live_map_data_matches_the_static_export(served, data_dir, tmp_path):
     assert get(served, "/map/data/details/1.js").status_code == 404
     page = get(served, "/map").text
     assert '"dataBase": "/map/data/"' in page and '"live": true' in page
+    assert 'type="application/atom+xml" title="romareact — събития / events" href="/feed.atom"' in (
+        page
+    )
     assert "<img src=x" not in live.text + chunk.text + page
 
 
