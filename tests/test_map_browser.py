@@ -311,11 +311,16 @@ def test_datasette_serves_the_same_map(page, site):
         assert "/public/events?category__exact=housing" in hrefs
 
 
-def test_the_events_table_column_menu_sorts(page, site):
+def test_the_events_table_folds_its_column_notes_and_its_column_menu_sorts(page, site):
     # Table pages build their table in Python (plugins/romareact_table_rows.py); Datasette's
     # table.js must still find its columns: a menu on each header that sorts the rows.
     with romareact_serve(site["data_dir"]) as base:
         page.goto(f"{base}/public/events?category=education")
+        # The column descriptions are folded away, one click from sight.
+        assert page.locator("details.romareact-column-descriptions dl").count() == 1
+        assert page.is_hidden("dl.column-descriptions")
+        page.click("details.romareact-column-descriptions summary")
+        assert page.is_visible("dl.column-descriptions")
         page.locator('th[data-column="title"] svg').click()
         page.locator(".dropdown-menu a.dropdown-sort-asc").click()
         page.wait_for_url("**_sort=title**")
