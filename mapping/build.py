@@ -67,6 +67,7 @@ _STYLE = """
   .rr-swatch {display: inline-block; width: 10px; height: 10px; border-radius: 50%;
     margin: 0 4px;}
   .rr-time input {width: 100%;}
+  .rr-timeline {display: block; width: 100%; height: 36px; margin-top: 6px; cursor: pointer;}
   .rr-time-label {display: block; margin-top: 4px;}
   .rr-legend, .rr-share {margin-top: 8px;}
   .rr-legend-row {display: flex; align-items: center; gap: 6px; margin: 3px 0;}

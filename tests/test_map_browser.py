@@ -4,6 +4,7 @@ and the column menu of the events table in Datasette."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -255,6 +256,34 @@ def _assert_apart(page, selector, others):
         assert apart, f"{selector} covers {boxes.nth(n).get_attribute('class')}"
     assert "OpenStreetMap" in page.text_content(".leaflet-control-attribution")
     assert "GeoNames" in page.text_content(".leaflet-control-attribution")
+
+
+def test_the_timeline_counts_per_month_and_a_click_picks_one(page, site):
+    events = _events()
+    _open(page, site["url"])
+
+    def counts():
+        return json.loads(page.get_attribute("#rr-timeline", "data-counts"))
+
+    # 2025-01 to 2026-11: 23 months; each bar counts the events of its month.
+    months = [f"{2025 + m // 12}-{1 + m % 12:02d}" for m in range(23)]
+    assert counts() == [sum(e["date"].startswith(month) for e in events) for month in months]
+    assert page.get_attribute("#rr-timeline", "aria-label") == "Събития по месеци"
+    page.check(".rr-cats input[value='education']")
+    education = _expected(events, "education")
+    assert sum(counts()) == len(education)
+
+    box = page.locator("#rr-timeline").bounding_box()
+    june_2026 = months.index("2026-06")
+    page.mouse.click(box["x"] + (june_2026 + 0.5) * box["width"] / 23, box["y"] + box["height"] / 2)
+    assert page.text_content(".rr-time-label >> nth=0").endswith("2026-06-01")
+    assert page.text_content(".rr-time-label >> nth=1").endswith("2026-06-30")
+    in_june = [e for e in education if e["date"].startswith("2026-06")]
+    assert _visible(page) == len(in_june) > 0
+    assert "from=2026-06-01" in page.input_value("#rr-link")
+    # The same bar again: the whole time range.
+    page.mouse.click(box["x"] + (june_2026 + 0.5) * box["width"] / 23, box["y"] + box["height"] / 2)
+    assert _visible(page) == len(education)
 
 
 def test_place_search_takes_either_script_and_says_when_nothing_is_there(page, site):

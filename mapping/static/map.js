@@ -41,7 +41,9 @@
       dataset: "Данни", feed: "Абонамент (Atom)", geojson: "GeoJSON (този изглед)",
       csv: "CSV (този изглед)", openFull: "Отвори цялата карта",
       attribution: "Новини: източниците при всяко събитие",
-      showFilters: "Филтри ▾", hideFilters: "Скрий ▴"
+      showFilters: "Филтри ▾", hideFilters: "Скрий ▴",
+      timeline: {day: "Събития по дни", month: "Събития по месеци", year: "Събития по години"},
+      timelineHelp: "щракнете върху стълбче, за да видите само този период"
     },
     en: {
       title: "Roma-related events",
@@ -73,7 +75,9 @@
       dataset: "Dataset", feed: "Subscribe (Atom)", geojson: "GeoJSON (this view)",
       csv: "CSV (this view)", openFull: "Open the full map",
       attribution: "News: the sources linked in each event",
-      showFilters: "Filters ▾", hideFilters: "Hide ▴"
+      showFilters: "Filters ▾", hideFilters: "Hide ▴",
+      timeline: {day: "Events per day", month: "Events per month", year: "Events per year"},
+      timelineHelp: "click a bar to see only that period"
     }
   };
   var COLOURS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#c2185b", "#1f78b4",
@@ -88,6 +92,9 @@
   var waiting = {};
   var state = null;
   var visible = [];          // indexes of the events that pass the filters
+  var bins = null;           // the timeline's days, months or years (timeBins)
+  var timelineCounts = [];   // events per bin that pass the topic and province filters
+  var binOf = [];            // each event's bin, worked out once (-1: no date)
   var areaLayer = L.layerGroup();
   var symbolLayer = L.layerGroup();
   var ui = {};
@@ -159,11 +166,13 @@
   }
 
   /* ---- filtering ---- */
-  function passes(i) {
-    var col = data.columns;
+  function passesTopicAndPlace(i) {
     if (state.cat.length && state.cat.indexOf(categoryKey(i)) < 0) { return false; }
-    if (state.prov && data.provinces[col.prov[i]] !== state.prov) { return false; }
-    var day = col.day[i];
+    return !(state.prov && data.provinces[data.columns.prov[i]] !== state.prov);
+  }
+  function passes(i) {
+    if (!passesTopicAndPlace(i)) { return false; }
+    var day = data.columns.day[i];
     if (state.from !== null && (day === null || day < state.from)) { return false; }
     if (state.to !== null && (day === null || day > state.to)) { return false; }
     return true;
@@ -176,6 +185,7 @@
     ui.count.setAttribute("data-visible", String(visible.length));
     // Embedded maps hide the panel; the bar keeps the count, so readers know what they see.
     if (ui.embedCount) { ui.embedCount.textContent = ui.count.textContent; }
+    countTimeline();
     if (state.view === "events") {
       map.removeLayer(symbolLayer);
       if (!map.hasLayer(cluster)) { map.addLayer(cluster); }
@@ -189,6 +199,67 @@
       markReady();
     }
     updateLinks();
+  }
+
+  /* ---- timeline: events per day, month or year of the data, above the time range ---- */
+  // Days for up to two months of data, months for up to three years, years beyond.
+  function timeBins() {
+    var span = data.maxDay - data.minDay;
+    var first = new Date(data.minDay * DAY_MS);
+    var unit = span <= 62 ? "day" : span <= 3 * 366 ? "month" : "year";
+    var y0 = first.getUTCFullYear(), m0 = first.getUTCMonth();
+    function index(day) {
+      if (unit === "day") { return day - data.minDay; }
+      var d = new Date(day * DAY_MS);
+      var years = d.getUTCFullYear() - y0;
+      return unit === "month" ? years * 12 + d.getUTCMonth() - m0 : years;
+    }
+    function start(b) {  // first day of bin b
+      if (unit === "day") { return data.minDay + b; }
+      var ms = unit === "month" ? Date.UTC(y0, m0 + b, 1) : Date.UTC(y0 + b, 0, 1);
+      return Math.round(ms / DAY_MS);
+    }
+    return {unit: unit, index: index, start: start, count: index(data.maxDay) + 1};
+  }
+  function countTimeline() {
+    if (binOf.length !== data.count) {
+      binOf = data.columns.day.map(function (day) { return day === null ? -1 : bins.index(day); });
+    }
+    var counts = [];
+    for (var b = 0; b < bins.count; b++) { counts.push(0); }
+    for (var i = 0; i < data.count; i++) {
+      if (binOf[i] >= 0 && passesTopicAndPlace(i)) { counts[binOf[i]] += 1; }
+    }
+    ui.timeline.setAttribute("data-counts", JSON.stringify(counts));
+    timelineCounts = counts;
+    drawTimeline();
+  }
+  function drawTimeline() {
+    var canvas = ui.timeline, context = canvas.getContext("2d");
+    var width = canvas.width, height = canvas.height, n = timelineCounts.length;
+    var most = Math.max.apply(null, timelineCounts.concat([1]));
+    var from = +ui.from.value, to = +ui.to.value, barWidth = width / n;
+    context.clearRect(0, 0, width, height);
+    for (var b = 0; b < n; b++) {
+      if (!timelineCounts[b]) { continue; }
+      var inRange = bins.start(b + 1) - 1 >= from && bins.start(b) <= to;
+      context.fillStyle = inRange ? "#2a6f97" : "#c8c8c8";
+      var barHeight = Math.max(1, Math.round(timelineCounts[b] / most * (height - 2)));
+      var gap = barWidth > 4 ? 1 : 0;
+      context.fillRect(b * barWidth + gap, height - barHeight, Math.max(1, barWidth - gap), barHeight);
+    }
+  }
+  // A bar clicked: only its period; the same bar again: the whole time range.
+  function pickTimelineBar(event) {
+    var box = ui.timeline.getBoundingClientRect();
+    var b = Math.min(bins.count - 1, Math.max(0, Math.floor((event.clientX - box.left) / box.width * bins.count)));
+    var from = Math.max(data.minDay, bins.start(b)), to = Math.min(data.maxDay, bins.start(b + 1) - 1);
+    if (+ui.from.value === from && +ui.to.value === to) { from = data.minDay; to = data.maxDay; }
+    ui.from.value = String(from);
+    ui.to.value = String(to);
+    state.from = from;
+    state.to = to;
+    showTimeLabels(); redraw(); writeState();
   }
 
   function drawEvents() {
@@ -462,6 +533,12 @@
     });
 
     var time = el("div", null, "rr-time", panel);
+    ui.timeline = el("canvas", null, "rr-timeline", time);
+    ui.timeline.id = "rr-timeline";
+    ui.timeline.width = 250;
+    ui.timeline.height = 36;
+    ui.timeline.setAttribute("role", "img");
+    ui.timeline.addEventListener("click", pickTimelineBar);
     ui.fromLabel = el("label", "", "rr-time-label", time);
     ui.fromLabel.htmlFor = "rr-from";
     ui.from = el("input", null, null, time);
@@ -482,6 +559,7 @@
         state.from = +ui.from.value;
         state.to = +ui.to.value;
         showTimeLabels();
+        drawTimeline();
         clearTimeout(timer);
         timer = setTimeout(function () { redraw(); writeState(); }, 150);
       });
@@ -587,6 +665,8 @@
     collapsePanel(ui.panel.classList.contains("rr-collapsed"));
     ui.search.placeholder = t("searchPlaceholder");
     ui.searchNote.textContent = "";
+    ui.timeline.setAttribute("aria-label", t("timeline")[bins.unit]);
+    ui.timeline.title = t("timeline")[bins.unit] + " (" + t("timelineHelp") + ")";
     showTimeLabels();
     var attribution = document.getElementById("rr-news-attribution");
     if (attribution) { attribution.textContent = t("attribution"); }
@@ -725,6 +805,7 @@
     var today = Math.floor(Date.now() / DAY_MS);
     data.minDay = days.length ? minMax(days)[0] : today;
     data.maxDay = days.length ? minMax(days)[1] : today;
+    bins = timeBins();
     state = readState();
     buildPanel();
     // Small screens start with the map, the filters one tap away.
