@@ -251,10 +251,10 @@ class PublicResponseCache:
             """Keep what was made (if the data did not change meanwhile), let waiters in."""
             if done.is_set():
                 return
-            if made is not None and version == data_version(self.public_db):
-                self._keep(plain_key, made)
-            if compressed is not None and version == data_version(self.public_db):
-                self._keep(gzip_key, compressed)
+            kept = [(k, e) for k, e in ((plain_key, made), (gzip_key, compressed)) if e]
+            if kept and version == data_version(self.public_db):
+                for key, entry in kept:
+                    self._keep(key, entry)
             del self._making[plain_key]
             done.set()
 
@@ -336,13 +336,13 @@ class _CapturedResponse:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", []))
             self._keeping = message["status"] == 200 and _header(headers, b"set-cookie") is None
-            if self._keeping and compressible(headers):
-                headers = varying_on_encoding(headers)
-                message = {**message, "headers": headers}
-            else:
+            text = compressible(headers)
+            if not self._keeping:
                 self._done(None, None)  # nothing to keep: others make their own
+            elif text:
+                message = {**message, "headers": varying_on_encoding(headers)}
             self._start = message
-            self._held = self._keeping and self._compress and compressible(headers)
+            self._held = self._keeping and self._compress and text
             if not self._held:
                 await self._send(message)
             return

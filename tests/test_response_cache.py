@@ -222,6 +222,10 @@ def test_small_pages_images_errors_and_editors_pages_go_as_they_are(public_db):
         _, headers, body = fetch(cache, path, cookie=cookie, encoding=b"gzip")
         assert b"content-encoding" not in headers, path
         assert body.startswith(f"page {path}".encode())
+    # An image is still kept, as it is: asked again, it is not made again.
+    site.content_type = b"image/png"
+    assert fetch(cache, "/map/icon.png", encoding=b"gzip")[2].startswith(b"page /map/icon.png")
+    assert site.made.count("/map/icon.png") == 1
 
 
 def test_a_response_too_big_to_keep_streams_through_uncompressed(public_db, monkeypatch):
