@@ -94,7 +94,8 @@
   var visible = [];          // indexes of the events that pass the filters
   var bins = null;           // the timeline's days, months or years (timeBins)
   var timelineCounts = [];   // events per bin that pass the topic and province filters
-  var binOf = [];            // each event's bin, worked out once (-1: no date)
+  var timelineFilter = null; // the topics and province timelineCounts were counted for
+  var binOf = [];            // each event's bin (-1: no date)
   var areaLayer = L.layerGroup();
   var symbolLayer = L.layerGroup();
   var ui = {};
@@ -221,10 +222,11 @@
     }
     return {unit: unit, index: index, start: start, count: index(data.maxDay) + 1};
   }
+  // The bars depend on topics and province only; a new time range just recolours them.
   function countTimeline() {
-    if (binOf.length !== data.count) {
-      binOf = data.columns.day.map(function (day) { return day === null ? -1 : bins.index(day); });
-    }
+    var filter = state.cat.join(",") + "|" + state.prov;
+    if (filter === timelineFilter) { drawTimeline(); return; }
+    timelineFilter = filter;
     var counts = [];
     for (var b = 0; b < bins.count; b++) { counts.push(0); }
     for (var i = 0; i < data.count; i++) {
@@ -806,6 +808,7 @@
     data.minDay = days.length ? minMax(days)[0] : today;
     data.maxDay = days.length ? minMax(days)[1] : today;
     bins = timeBins();
+    binOf = data.columns.day.map(function (day) { return day === null ? -1 : bins.index(day); });
     state = readState();
     buildPanel();
     // Small screens start with the map, the filters one tap away.
