@@ -8,7 +8,7 @@ Routes (all read the public database only):
                               (?category=&province=&from=&to=)
   /feed.atom                  newly published events (?province=&category=) with GeoRSS points
   /cite                       how to cite the dataset, with the latest snapshot
-and a `.geojson` export for any filtered view of a table with lat/lon columns.
+(The `.geojson` export of table views is in romareact_open_data.py.)
 """
 
 from __future__ import annotations
@@ -196,17 +196,6 @@ def register_routes():
     ]
 
 
-def _can_render_geojson(columns):
-    return "lat" in columns and "lon" in columns
-
-
-def _render_geojson(rows, columns):
-    # Any table view: every column of the view becomes a property.
-    events = [dict(zip(columns, row, strict=False)) for row in rows]
-    body = json.dumps(to_geojson(events, keys=None), ensure_ascii=False)
-    return Response(body, content_type=_GEOJSON)
-
-
 @hookimpl
 def asgi_wrapper(datasette):
     def wrap(app):
@@ -220,11 +209,6 @@ def asgi_wrapper(datasette):
         )
 
     return wrap
-
-
-@hookimpl
-def register_output_renderer():
-    return {"extension": "geojson", "render": _render_geojson, "can_render": _can_render_geojson}
 
 
 def _distance_km(lat1, lon1, lat2, lon2):
