@@ -409,24 +409,27 @@ def map(data_dir, out_dir):
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the snapshots (default: DATA_DIR/snapshots).",
+    help="Folder for the snapshots (default: DATA_DIR/snapshots, which /downloads serves).",
 )
 def snapshot(data_dir, out_dir):
-    """Make a dated, versioned copy of the public database, plus a CSV of the changes since
-    the previous snapshot, for citation. /cite in Datasette shows the latest.
+    """Make a dated, versioned copy of the public database, every event as CSV and GeoJSON,
+    and a CSV of the changes since the previous snapshot, for citation. /cite in Datasette
+    shows the latest; /downloads serves them all with their SHA-256.
 
     Example: romareact snapshot
     """
+    from romareact.paths import snapshots_path
     from romareact.snapshot import make_snapshot
 
     workspace = _workspace(data_dir)
-    result = make_snapshot(workspace.public, out_dir or workspace.data_dir / "snapshots")
+    result = make_snapshot(workspace.public, out_dir or snapshots_path(workspace.data_dir))
     counts = result["changes"]
     click.echo(
         f"snapshot v{result['version']} ({result['created_at'][:10]}): {result['events']} events "
         f"-> {result['path']}\n"
         f"changes since the previous snapshot: {counts['added']} added, "
         f"{counts['updated']} updated, {counts['removed']} removed -> {result['changes_path']}\n"
+        f"events as CSV -> {result['csv_path']}, as GeoJSON -> {result['geojson_path']}\n"
         f"sha256 {result['sha256']}"
     )
 

@@ -510,6 +510,14 @@ def _public_7_drop_prefix_indexes(db: sqlite_utils.Database) -> None:
         db.execute(f"drop index if exists {name}")
 
 
+def _public_17_snapshot_files(db: sqlite_utils.Database) -> None:
+    # Every file of a snapshot (the database, the events as CSV and GeoJSON, the changes) with
+    # its size and SHA-256, for the downloads page. Older snapshots keep NULL: their database
+    # file's SHA-256 is in `sha256`.
+    if "files" not in db["snapshots"].columns_dict:
+        db["snapshots"].add_column("files", str)
+
+
 PUBLIC_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _public_1_initial),
     (2, "events.neighbourhood", _public_2_neighbourhood),
@@ -518,6 +526,7 @@ PUBLIC_MIGRATIONS: list[Migration] = [
     (5, "events.tags", _public_5_tags),
     (6, "indexes for filtered views and facets", _public_6_filter_indexes),
     (7, "no single-column province and category indexes", _public_7_drop_prefix_indexes),
+    (17, "snapshots.files: each file of a snapshot with its SHA-256", _public_17_snapshot_files),
 ]
 
 

@@ -29,6 +29,11 @@ def public_path(data_dir: Path) -> Path:
     return data_dir / PUBLIC_DB
 
 
+def snapshots_path(data_dir: Path) -> Path:
+    """Where `romareact snapshot` writes, and the downloads page serves from."""
+    return data_dir / "snapshots"
+
+
 def response_cache_path(data_dir: Path) -> Path:
     return data_dir / RESPONSE_CACHE_DB
 

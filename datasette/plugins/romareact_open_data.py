@@ -1,14 +1,72 @@
 """Datasette plugin: the open dataset for other tools' clients.
 
 - every sorted table page is paged exactly (romareact.exact_paging);
-- a `.geojson` export of any table or query view with lat/lon, paged like its JSON.
+- a `.geojson` export of any table or query view with lat/lon, paged like its JSON;
+- /downloads: every snapshot's files with their SHA-256, and /downloads/FILE serving them
+  with ranges and validators (romareact.downloads).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from datasette.utils.asgi import Response
+
 from datasette import hookimpl
 from mapping import table_geojson
+from romareact import downloads
 from romareact.exact_paging import ExactFirstPages
+from romareact.paths import snapshots_path
+
+
+def _snapshot_dir(datasette) -> Path:
+    return snapshots_path(Path(datasette.get_database("public").path).parent)
+
+
+async def _snapshots(datasette) -> list[dict]:
+    db = datasette.get_database("public")
+    rows = await db.execute("select * from snapshots order by version desc")
+    return [dict(row) for row in rows.rows]
+
+
+async def downloads_page(datasette, request):
+    folder = _snapshot_dir(datasette)
+    snapshots = []
+    for row in await _snapshots(datasette):
+        files = []
+        for download in downloads.snapshot_files(row):
+            path = folder / download.file
+            available = path.is_file()
+            files.append({
+                "file": download.file,
+                "label": downloads.KIND_LABELS.get(download.kind, download.kind),
+                "sha256": download.sha256,
+                "bytes": path.stat().st_size if available else None,
+                "available": available,
+            })  # fmt: skip
+        snapshots.append({**row, "files": files})
+    if request.url_vars.get("format") == "json":
+        return Response.json({"snapshots": snapshots})
+    html = await datasette.render_template(
+        "rr_downloads.html", {"snapshots": snapshots}, request=request
+    )
+    return Response.html(html)
+
+
+async def download_file(datasette, request, send):
+    name = request.url_vars["name"]
+    wanted = None
+    for row in await _snapshots(datasette):
+        wanted = next((d for d in downloads.snapshot_files(row) if d.file == name), None)
+        if wanted:
+            break
+    path = _snapshot_dir(datasette) / name
+    if wanted is None or not path.is_file():
+        return Response.text("No such download", status=404)
+    if request.method not in ("GET", "HEAD"):
+        return Response.text("Method not allowed", status=405, headers={"Allow": "GET, HEAD"})
+    await downloads.send_file(send, path, request.headers, request.method, wanted)
+    return None
 
 
 @hookimpl(trylast=True)
@@ -27,3 +85,11 @@ def register_output_renderer():
         "render": table_geojson.render,
         "can_render": table_geojson.can_render,
     }
+
+
+@hookimpl
+def register_routes():
+    return [
+        (r"^/downloads(\.(?P<format>json))?/?$", downloads_page),
+        (r"^/downloads/(?P<name>[^/]+)$", download_file),
+    ]
