@@ -3,7 +3,9 @@
 - every sorted table page is paged exactly (romareact.exact_paging);
 - a `.geojson` export of any table or query view with lat/lon, paged like its JSON;
 - /downloads: every snapshot's files with their SHA-256, and /downloads/FILE serving them
-  with ranges and validators (romareact.downloads).
+  with ranges and validators (romareact.downloads);
+- cross-origin GETs of public data (romareact.cors);
+- ETag, Last-Modified and 304 on the feed, GeoJSON and map data (romareact.conditional_get).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from datasette.utils.asgi import Response
 from datasette import hookimpl
 from mapping import table_geojson
 from romareact import downloads
+from romareact.conditional_get import ConditionalGet
+from romareact.cors import CrossOriginReads
 from romareact.exact_paging import ExactFirstPages
 from romareact.paths import snapshots_path
 
@@ -72,8 +76,11 @@ async def download_file(datasette, request, send):
 @hookimpl(trylast=True)
 def asgi_wrapper(datasette):
     # trylast: Datasette wraps in hook order, so this one lies outside the others.
+    # ConditionalGet outside the map plugin's response cache, which would answer 200 from
+    # its copy; CrossOriginReads outermost, so a 304 carries its headers too.
     def wrap(app):
-        return ExactFirstPages(app, datasette)
+        public = datasette.get_database("public").path
+        return CrossOriginReads(ConditionalGet(ExactFirstPages(app, datasette), public))
 
     return wrap
 
