@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -518,6 +519,14 @@ def _public_17_snapshot_files(db: sqlite_utils.Database) -> None:
         db["snapshots"].add_column("files", str)
 
 
+def _public_18_dataset_id(db: sqlite_utils.Database) -> None:
+    # One identifier per deployment, drawn once: the Atom feed's IDs derive from it, so two
+    # deployments never share one and a move to another address keeps them.
+    db["dataset_info"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+    if not db.execute("select 1 from dataset_info where key = 'id'").fetchone():
+        db["dataset_info"].insert({"key": "id", "value": str(uuid.uuid4())})
+
+
 PUBLIC_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _public_1_initial),
     (2, "events.neighbourhood", _public_2_neighbourhood),
@@ -527,6 +536,7 @@ PUBLIC_MIGRATIONS: list[Migration] = [
     (6, "indexes for filtered views and facets", _public_6_filter_indexes),
     (7, "no single-column province and category indexes", _public_7_drop_prefix_indexes),
     (17, "snapshots.files: each file of a snapshot with its SHA-256", _public_17_snapshot_files),
+    (18, "dataset_info: this deployment's dataset identifier", _public_18_dataset_id),
 ]
 
 
