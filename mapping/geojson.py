@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,12 +10,28 @@ from pathlib import Path
 import sqlite_utils
 
 from mapping.escape import safe_url
+from romareact.categories import CATEGORIES
 
 PROPERTIES = (
     "id", "title", "excerpt", "date", "place", "neighbourhood", "municipality", "province",
     "precision", "sensitive", "category", "sources", "review_status", "source", "source_url",
     "published_at",
 )  # fmt: skip
+
+
+def _date_argument(args, name: str) -> str | None:
+    """The argument as a YYYY-MM-DD date, None when absent; ValueError when not a date."""
+    value = args.get(name) or None
+    if value is None:
+        return None
+    try:
+        parsed = dt.date.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    # fromisoformat also takes 20260101 and week dates; the map and the table ask for one form.
+    if parsed is None or value != parsed.isoformat():
+        raise ValueError(f"Expected a date as YYYY-MM-DD for {name!r}, got {value!r}.")
+    return value
 
 
 @dataclass(frozen=True)
@@ -28,13 +45,24 @@ class EventFilter:
 
     @classmethod
     def from_query(cls, args) -> EventFilter:
-        """From request arguments: category=a,b&province=X&from=YYYY-MM-DD&to=YYYY-MM-DD."""
+        """From request arguments: category=a,b&province=X&from=YYYY-MM-DD&to=YYYY-MM-DD.
+        Raises ValueError, saying which argument is wrong, for an unknown category or a date
+        that is not one (an empty answer would pass for "no events")."""
         categories = tuple(c for c in (args.get("category") or "").split(",") if c)
+        unknown = [c for c in categories if c not in CATEGORIES]
+        if unknown:
+            raise ValueError(
+                f"Unknown category {unknown[0]!r}; expected any of {', '.join(CATEGORIES)}."
+            )
+        date_from = _date_argument(args, "from")
+        date_to = _date_argument(args, "to")
+        if date_from and date_to and date_from > date_to:
+            raise ValueError(f"'from' ({date_from}) is after 'to' ({date_to}).")
         return cls(
             categories=categories,
             province=args.get("province") or None,
-            date_from=args.get("from") or None,
-            date_to=args.get("to") or None,
+            date_from=date_from,
+            date_to=date_to,
         )
 
     def where(self) -> tuple[str, list]:

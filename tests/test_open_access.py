@@ -129,3 +129,39 @@ def test_if_none_match_wins_over_if_modified_since():
 )  # fmt: skip
 def test_which_paths_are_public_reads(path, public):
     assert is_public_read(path) is public
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("from=garbage", "YYYY-MM-DD for 'from'"),
+        ("to=2026-02-30", "YYYY-MM-DD for 'to'"),
+        ("from=20260101", "YYYY-MM-DD for 'from'"),
+        ("from=2026-03-01&to=2026-01-01", "is after"),
+        ("category=nonsense", "Unknown category 'nonsense'"),
+    ],
+)
+def test_map_geojson_says_which_argument_is_wrong(site, query, message):
+    datasette, _ = site
+    response = request(datasette, "GET", f"/map/events.geojson?{query}")
+    assert response.status_code == 400
+    assert message in response.json()["error"]
+    fine = request(datasette, "GET", "/map/events.geojson?from=2026-01-01&category=education")
+    assert fine.status_code == 200
+
+
+def test_databases_json_shows_no_server_paths_to_visitors(site, data_dir):
+    datasette, _ = site
+    for path in ("/-/databases.json", "/-/databases"):
+        response = request(datasette, "GET", path)
+        assert str(data_dir) not in response.text, path
+        assert "public.db" not in response.text, path
+    names = [d["name"] for d in request(datasette, "GET", "/-/databases.json").json()]
+    assert "public" in names
+
+
+def test_root_still_sees_where_the_databases_are(site, data_dir):
+    datasette, _ = site
+    cookies = {"ds_actor": datasette.sign({"a": {"id": "root"}}, "actor")}
+    listing = request(datasette, "GET", "/-/databases.json", cookies=cookies).json()
+    assert any(d["path"].endswith("public.db") for d in listing)

@@ -142,7 +142,10 @@ async def map_details(datasette, request):
 
 
 async def map_geojson(datasette, request):
-    event_filter = EventFilter.from_query(request.args)
+    try:
+        event_filter = EventFilter.from_query(request.args)
+    except ValueError as error:  # (issue 19) a clear 400, not an empty collection
+        return Response.json({"ok": False, "error": str(error), "status": 400}, status=400)
     events = await _public(datasette).execute_fn(
         lambda conn: load_events(sqlite_utils.Database(conn), event_filter)
     )

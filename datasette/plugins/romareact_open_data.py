@@ -5,7 +5,8 @@
 - /downloads: every snapshot's files with their SHA-256, and /downloads/FILE serving them
   with ranges and validators (romareact.downloads);
 - cross-origin GETs of public data (romareact.cors);
-- ETag, Last-Modified and 304 on the feed, GeoJSON and map data (romareact.conditional_get).
+- ETag, Last-Modified and 304 on the feed, GeoJSON and map data (romareact.conditional_get);
+- /-/databases(.json) without the files' paths on the server, except for administrators.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from datasette.utils.asgi import Response
+from datasette.views.special import JsonDataView
 
 from datasette import hookimpl
 from mapping import table_geojson
@@ -73,6 +75,23 @@ async def download_file(datasette, request, send):
     return None
 
 
+def _is_admin(actor) -> bool:
+    return bool(actor) and (actor.get("id") == "root" or actor.get("role") == "admin")
+
+
+async def databases(datasette, request):
+    """Datasette's /-/databases, less the absolute paths a visitor has no use for."""
+
+    def listing(request):
+        shown = datasette._connected_databases()
+        if _is_admin(request.actor):
+            return shown
+        return [{k: v for k, v in database.items() if k != "path"} for database in shown]
+
+    view = JsonDataView(datasette, "databases.json", listing, needs_request=True)
+    return await view.get(request)
+
+
 @hookimpl(trylast=True)
 def asgi_wrapper(datasette):
     # trylast: Datasette wraps in hook order, so this one lies outside the others.
@@ -99,4 +118,5 @@ def register_routes():
     return [
         (r"^/downloads(\.(?P<format>json))?/?$", downloads_page),
         (r"^/downloads/(?P<name>[^/]+)$", download_file),
+        (r"^/-/databases(\.(?P<format>json))?$", databases),
     ]
