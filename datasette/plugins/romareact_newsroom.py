@@ -239,7 +239,7 @@ select items.id, items.title, items.published, items.fetched, items.relevance, i
        (select count(*) from items as i where i.cluster_id = items.cluster_id) as story_items
 {from_}
 where {where}
-order by items.relevance is null, items.relevance desc,
+order by {exact_first}items.relevance is null, items.relevance desc,
          coalesce(items.published, items.fetched) desc, items.id
 limit :limit offset :offset
 """
@@ -275,8 +275,12 @@ def _queue_filters(args) -> tuple[list[str], dict, dict]:
     if chosen["q"]:
         words = re.findall(r"\w+", chosen["q"])
         if words:
-            clauses.append("items.rowid in (select rowid from items_fts where items_fts match :q)")
-            params["q"] = " ".join(f'"{w}"' for w in words)
+            # Any form of each word (romareact_search.py); exact forms first.
+            clauses.append(
+                "items.rowid in (select rowid from items_fts where items_fts"
+                " match romareact_search(:q))"
+            )
+            params["q"] = " ".join(words)
     return clauses, params, chosen
 
 
@@ -293,9 +297,14 @@ async def queue(datasette, request):
     if chosen["status"] not in ("", "all"):
         where_listed += " and items.status = :status"
         listed["status"] = chosen["status"]
-    rows = (
-        await newsroom.execute(_QUEUE_SQL.format(from_=_QUEUE_FROM, where=where_listed), listed)
-    ).rows
+    exact_first = (
+        "items.rowid not in (select rowid from items_fts where items_fts"
+        " match romareact_exact(:q)), "
+        if "q" in params
+        else ""
+    )
+    sql = _QUEUE_SQL.format(from_=_QUEUE_FROM, where=where_listed, exact_first=exact_first)
+    rows = (await newsroom.execute(sql, listed)).rows
     counts = {
         row["status"]: row["n"]
         for row in (
