@@ -39,17 +39,39 @@ def _stemmer() -> BulStemmer:
     return BulStemmer.from_file("stem-context-1", min_freq=2, left_context=2)
 
 
+# The definite article and what the word is without it: жената -> жена, селото -> село,
+# ромите -> роми, общността -> общност, кметът -> кмет.
+_ARTICLE = re.compile(
+    "(?:(?<=[ая])та|(?<=[ое])то|(?<=[ие])те|ът|ят|(?<=[бвгджзклмнпрстфхцчшщ])та)$"
+)
+
+
 @lru_cache(maxsize=200_000)
-def search_key(word: str) -> str:
-    """The key words are matched on: BulStem's stem, adjectives in -ски folded to their
-    noun's stem."""
-    word = word.lower()
+def _stem(word: str) -> str:
     if len(word) < MIN_STEMMED or not re.search("[а-яѝ]", word):
         return word
     base = _ADJECTIVE.sub("", word)
     if base != word and len(base) >= MIN_STEMMED:
         word = base
     return _stemmer().stem(word)
+
+
+@lru_cache(maxsize=200_000)
+def search_keys(word: str) -> frozenset[str]:
+    """The keys words are matched on: BulStem's stem of the word, and of the word without
+    its definite article (BulStem stems община and общината apart), adjectives in -ски
+    folded to their noun's stem. Two words are forms of one when they share a key."""
+    word = word.lower()
+    keys = {_stem(word)}
+    bare = _ARTICLE.sub("", word)
+    if bare != word and len(bare) >= MIN_STEMMED:
+        keys.add(_stem(bare))
+    return frozenset(keys)
+
+
+def search_key(word: str) -> str:
+    """One key of the word: its stem without the article (for prefixes and tests)."""
+    return min(search_keys(word), key=len)
 
 
 def _quoted(term: str) -> str:
@@ -62,10 +84,14 @@ def exact_expression(query: str) -> str:
     return " ".join(_quoted(part.rstrip("*")) for part in parts if part.strip("*"))
 
 
-def search_expression(query: str, vocabulary: Callable[[str], list[str]] | None) -> str:
+def search_expression(
+    query: str, vocabulary: Callable[[str], list[str]] | None, keys=search_keys
+) -> str:
     """An FTS5 query matching every word of `query` in any of its forms found in the index.
 
-    `vocabulary(prefix)` lists index terms starting with prefix (None: exact words only).
+    `vocabulary(prefix)` lists index terms starting with prefix (None: exact words only);
+    `keys(word)` says which words are forms of one: those sharing a key (another stemmer,
+    for benchmarks).
     """
     clauses = []
     for part in _QUERY_PARTS.findall(query):
@@ -80,21 +106,22 @@ def search_expression(query: str, vocabulary: Callable[[str], list[str]] | None)
                 clauses.append(" ".join([*map(_quoted, words[:-1]), _quoted(words[-1]) + "*"]))
             continue
         for word in _WORD.findall(part.lower()):
-            forms = _forms(word, vocabulary)
+            forms = _forms(word, vocabulary, keys)
             clauses.append(forms[0] if len(forms) == 1 else "(" + " OR ".join(forms) + ")")
     # Nothing to look for (only punctuation): an empty phrase, which matches nothing.
     return " AND ".join(clauses) or '""'
 
 
-def _forms(word: str, vocabulary) -> list[str]:
-    """The word itself, then the index's other words with its key."""
+def _forms(word: str, vocabulary, keys_of) -> list[str]:
+    """The word itself, then the index's other words sharing a key with it."""
     forms = [word]
-    key = search_key(word)
+    keys = keys_of(word)
     if vocabulary is not None and len(word) >= MIN_STEMMED:
-        # A rule may change the stem's last letter (BulStem replaces endings): one letter less.
-        prefix = key if len(key) <= MIN_STEMMED else key[:-1]
+        # A rule may change a stem's last letter (BulStem replaces endings): one letter less.
+        shortest = min(keys, key=len)
+        prefix = shortest if len(shortest) <= MIN_STEMMED else shortest[:-1]
         for term in vocabulary(prefix):
-            if term != word and search_key(term) == key:
+            if term != word and keys_of(term) & keys:
                 forms.append(term)
                 if len(forms) >= MAX_FORMS:
                     break
