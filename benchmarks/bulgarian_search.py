@@ -1,6 +1,6 @@
 """Benchmark: recall and precision of Bulgarian full-text search on real news texts.
 
-    python -m benchmarks.bulgarian_search [--data ../shared/data/news-real-dev]
+    python -m benchmarks.bulgarian_search [--data ../shared/data/news-real-dev] [--events N]
 
 Indexes the texts of the shared real news set (130 articles) in SQLite FTS5 and runs, for
 each query word, every way of searching we weighed:
@@ -16,7 +16,9 @@ each query word, every way of searching we weighed:
 A text is relevant to a query when it holds one of the forms listed for its word below
 (inflections and the relational adjective: our own lists; "роман" is not a form of "роми").
 Precision: relevant texts among those found; recall: found among the relevant ones. Totals
-are micro-averaged over all queries. By form, the rum (ром) and the club АС „Рома“ count:
+are micro-averaged over all queries. With --events N it also times a search on N synthetic
+public events (benchmarks/synthetic.py): the words as typed (the baseline) and widened to
+their forms, the widening included. By form, the rum (ром) and the club АС „Рома“ count:
 the line "not about Roma" says how many texts found by "роми" the set labels not Roma-related.
 """
 
@@ -116,9 +118,42 @@ def methods():
     return chosen
 
 
+SPEED_WORDS = ["градина", "водопровода", "жилища", "прегледи", "младежи", "ремонт", "среща",
+               "роми", "махалата", "училище", "ром*"]  # fmt: skip
+
+
+def time_searches(events: int) -> None:
+    """Median and worst time of a count of matching events, exact and widened."""
+    import statistics
+    import tempfile
+
+    from benchmarks.synthetic import fill_public_database
+    from romareact.bulgarian_search import prepare_search
+
+    with tempfile.TemporaryDirectory() as folder:
+        public = fill_public_database(Path(folder) / "public.db", events)
+        conn = public.conn
+        prepare_search(conn, "events_fts")
+        sql = ("select count(*) from events where rowid in "
+               "(select rowid from events_fts where events_fts match {})")  # fmt: skip
+        print(f"\n{events} synthetic events: ms per search (median / max of 5 runs per word)")
+        for word in SPEED_WORDS:
+            cells = []
+            for function in ("romareact_exact", "escape_fts"):
+                runs, count = [], 0
+                for _ in range(5):
+                    start = time.perf_counter()
+                    count = conn.execute(sql.format(f"{function}(?)"), [word]).fetchone()[0]
+                    runs.append(1000 * (time.perf_counter() - start))
+                cells.append(f"{statistics.median(runs):7.1f} / {max(runs):6.1f} ({count:>6})")
+            print(f"{word:<14} exact {cells[0]}   widened {cells[1]}")
+        public.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--events", type=int, help="also time searches on N synthetic events")
     args = parser.parse_args(argv)
     if not (args.data / "articles.jsonl").exists():
         print(f"needs the shared real news set at {args.data}", file=sys.stderr)
@@ -165,6 +200,8 @@ def main(argv=None) -> int:
     print(f"{'ms per query':<23}" + "".join(
         f"{1000 * seconds[name] / len(QUERIES):17.2f}" for name in chosen
     ))  # fmt: skip
+    if args.events:
+        time_searches(args.events)
     return 0
 
 

@@ -1,6 +1,8 @@
 """Harvesting the open dataset the way other tools do: every page, every format."""
 
 import asyncio
+import html
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -142,3 +144,25 @@ def test_only_the_table_pages_order_by_gets_the_tie_breaker():
     assert with_tie_breaker(facet, page) == facet
     other_table = "select id from places order by date desc limit 51"
     assert with_tie_breaker(other_table, page) == other_table
+
+
+def test_the_html_pages_page_exactly_too(harvested):
+    datasette, ids = harvested
+
+    async def run():
+        seen, url = [], "/public/events?_size=7"
+        for _ in range(100):
+            page = (await datasette.client.get(url)).text
+            seen += re.findall(
+                r'<td class="col-id type-[^"]*"><a href="/public/events/([^"]+)"', page
+            )
+            following = re.search(r'<a href="([^"]+)">Next page</a>', page)
+            if not following:
+                return seen
+            url = (
+                urlsplit(html.unescape(following.group(1)))._replace(scheme="", netloc="").geturl()
+            )
+        raise AssertionError("more than 100 pages")
+
+    seen = asyncio.run(run())
+    assert len(seen) == len(set(seen)) and set(seen) == ids
