@@ -25,7 +25,7 @@ from romareact.db import MAP_GRID
 
 TILED_ABOVE = 20_000
 # At most this many events are sent one by one; more in view are sent as cell counts.
-POINT_LIMIT = 1500
+POINT_LIMIT = 4000
 # Cluster cells are about this many pixels wide on screen (256-pixel tiles).
 CELL_PIXELS = 100
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -222,7 +222,6 @@ def overview(conn: sqlite3.Connection, areas: list[dict]) -> dict:
             ],
             "minDay": _day(first),
             "maxDay": _day(last),
-            "pointLimit": POINT_LIMIT,
         }
     )
     return payload
@@ -276,17 +275,23 @@ def area_counts(conn: sqlite3.Connection, event_filter: EventFilter, level: str)
     return {"counts": counts, "without": without}
 
 
-def view(conn: sqlite3.Connection, event_filter: EventFilter, zoom: int, box: Box) -> dict:
-    """What is in view: {'cells': [[lat, lon, count], ...]} while more than POINT_LIMIT
+def view(
+    conn: sqlite3.Connection,
+    event_filter: EventFilter,
+    zoom: int,
+    box: Box,
+    point_limit: int = POINT_LIMIT,
+) -> dict:
+    """What is in view: {'cells': [[lat, lon, count], ...]} while more than `point_limit`
     events are, else {'points': marker columns of those events, 'ids': their ids}."""
     if not 0 <= zoom <= 22:
         raise BadRequest(f"Expected a zoom from 0 to 22, instead got: {zoom!r}.")
     level, size = zoom_level(zoom)
     cells = _cells(conn, event_filter, level, size, box)
     in_view = sum(n for _, _, n in cells)
-    if in_view <= POINT_LIMIT:
-        events = _points(conn, event_filter, box)
-        if len(events) <= POINT_LIMIT:
+    if in_view <= point_limit:
+        events = _points(conn, event_filter, box, point_limit)
+        if len(events) <= point_limit:
             payload = markers_payload(events, [])
             return {
                 "points": payload["columns"],
@@ -333,15 +338,15 @@ def _cells(conn, event_filter: EventFilter, level, size: float, box: Box) -> lis
 _POINT_COLUMNS = "id, lat, lon, date, category, province, municipality, place, precision, sensitive"
 
 
-def _points(conn, event_filter: EventFilter, box: Box) -> list[dict]:
-    """Up to POINT_LIMIT + 1 events in the box that pass the filter, found by the R*Tree."""
+def _points(conn, event_filter: EventFilter, box: Box, limit: int) -> list[dict]:
+    """Up to `limit` + 1 events in the box that pass the filter, found by the R*Tree."""
     where, params = event_filter.where()
     sql = (
         f"select {', '.join('e.' + c.strip() for c in _POINT_COLUMNS.split(','))}"
         " from events_rtree r join events e on e.rowid = r.id"
         " where r.min_lat >= ? and r.max_lat <= ? and r.min_lon >= ? and r.max_lon <= ?"
         f" and {where.replace('lat is not null and lon is not null', '1')}"
-        f" limit {POINT_LIMIT + 1}"
+        f" limit {int(limit) + 1}"
     )
     cursor = conn.execute(sql, [box.south, box.north, box.west, box.east, *params])
     names = [d[0] for d in cursor.description]

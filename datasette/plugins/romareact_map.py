@@ -55,6 +55,8 @@ _JSON = "application/json; charset=utf-8"
 _CACHED = {"Cache-Control": "public, max-age=60"}
 # Above this many events the map loads by view (mapping/tiles.py), not every marker.
 TILED_ABOVE_ENV = "ROMAREACT_MAP_TILED_ABOVE"
+# At most this many events in view are sent one by one (more: counts per cell).
+POINT_LIMIT_ENV = "ROMAREACT_MAP_POINT_LIMIT"
 _GEOJSON = "application/geo+json; charset=utf-8"
 # Per public database: (version, marker script, event ids in marker order).
 _cache: dict[str, tuple[tuple, str, list[str]]] = {}
@@ -69,11 +71,15 @@ def _public(datasette):
     return datasette.get_database("public")
 
 
-def tiled_above() -> int:
+def _setting(name: str, default: int) -> int:
     try:
-        return int(os.environ.get(TILED_ABOVE_ENV, tiles.TILED_ABOVE))
+        return int(os.environ.get(name, default))
     except ValueError:
-        return tiles.TILED_ABOVE
+        return default
+
+
+def tiled_above() -> int:
+    return _setting(TILED_ABOVE_ENV, tiles.TILED_ABOVE)
 
 
 def _event_count(conn) -> int | None:
@@ -206,7 +212,11 @@ async def map_view(datasette, request):
         datasette,
         request,
         lambda conn, args: tiles.view(
-            conn, tiles.checked_filter(args), _zoom(args), tiles.Box.parse(args.get("bbox"))
+            conn,
+            tiles.checked_filter(args),
+            _zoom(args),
+            tiles.Box.parse(args.get("bbox")),
+            point_limit=_setting(POINT_LIMIT_ENV, tiles.POINT_LIMIT),
         ),
     )
 
