@@ -39,7 +39,7 @@ DEFAULT_SIZES = (10_000, 100_000, 1_000_000)
 # Generated in Python at most this many; larger databases copy them in SQL.
 GENERATED = 100_000
 # Bump when the synthetic data or the build changes, so that cached databases are rebuilt.
-BUILD_VERSION = 2
+BUILD_VERSION = 3
 
 
 def settlements() -> list:

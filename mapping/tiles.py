@@ -313,10 +313,11 @@ def _cells(conn, event_filter: EventFilter, level, size: float, box: Box) -> lis
     )  # fmt: skip
     if level is None:
         # Finer than any stored grid: a small area, counted from its events (R*Tree).
-        where, params = event_filter.where()
+        where, params = _rtree_where(event_filter)
         rows = conn.execute(
-            f"select cast((e.lat + 90) / {size!r} as int), cast((e.lon + 180) / {size!r} as int),"
-            " count(*), sum(e.lat), sum(e.lon) from events_rtree r join events e on e.rowid = r.id"
+            f"select cast((r.min_lat + 90) / {size!r} as int),"
+            f" cast((r.min_lon + 180) / {size!r} as int), count(*), sum(r.min_lat),"
+            " sum(r.min_lon) from events_rtree r"
             " where r.min_lat >= ? and r.max_lat <= ? and r.min_lon >= ? and r.max_lon <= ?"
             f" and {where} group by 1, 2",
             [*event_box[1], *params],
@@ -338,15 +339,35 @@ def _cells(conn, event_filter: EventFilter, level, size: float, box: Box) -> lis
 _POINT_COLUMNS = "id, lat, lon, date, category, province, municipality, place, precision, sensitive"
 
 
+def _rtree_where(event_filter: EventFilter) -> tuple[str, list]:
+    """The filter on the R*Tree's own copies of topic, province and date (`r`), so that the
+    events in a box are filtered before any of their rows is read. (On the events columns,
+    SQLite read a topic index first and looked up every event of that topic in the whole
+    country: 0.9 s at a million events.)"""
+    clauses, params = [], []
+    if event_filter.categories:
+        clauses.append(f"r.category in ({','.join('?' for _ in event_filter.categories)})")
+        params.extend(event_filter.categories)
+    if event_filter.province:
+        clauses.append("r.province = ?")
+        params.append(event_filter.province)
+    if event_filter.date_from:
+        clauses.append("r.date >= ?")
+        params.append(event_filter.date_from)
+    if event_filter.date_to:
+        clauses.append("r.date <= ?")
+        params.append(event_filter.date_to)
+    return _where(clauses), params
+
+
 def _points(conn, event_filter: EventFilter, box: Box, limit: int) -> list[dict]:
     """Up to `limit` + 1 events in the box that pass the filter, found by the R*Tree."""
-    where, params = event_filter.where()
+    where, params = _rtree_where(event_filter)
     sql = (
         f"select {', '.join('e.' + c.strip() for c in _POINT_COLUMNS.split(','))}"
         " from events_rtree r join events e on e.rowid = r.id"
         " where r.min_lat >= ? and r.max_lat <= ? and r.min_lon >= ? and r.max_lon <= ?"
-        f" and {where.replace('lat is not null and lon is not null', '1')}"
-        f" limit {int(limit) + 1}"
+        f" and {where} limit {int(limit) + 1}"
     )
     cursor = conn.execute(sql, [box.south, box.north, box.west, box.east, *params])
     names = [d[0] for d in cursor.description]

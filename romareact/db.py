@@ -544,8 +544,8 @@ def _map_add(r: str) -> str:
         insert into map_places (place, n) values (coalesce({r}.place, ''), 1)
           on conflict do update set n = n + 1;
         delete from events_rtree where id = {r}.rowid;
-        insert into events_rtree
-          values ({r}.rowid, {r}.lat, {r}.lat, {r}.lon, {r}.lon);"""
+        insert into events_rtree values ({r}.rowid, {r}.lat, {r}.lat, {r}.lon, {r}.lon,
+                                         {r}.category, {r}.province, {r}.date);"""
 
 
 def _map_remove(r: str) -> str:
@@ -592,7 +592,9 @@ def _public_12_map_index(db: sqlite_utils.Database) -> None:
     )
     db.execute(
         "create virtual table if not exists events_rtree using"
-        " rtree(id, min_lat, max_lat, min_lon, max_lon)"
+        # The filters ride along (auxiliary columns), so that the events in a box are
+        # filtered without reading their rows.
+        " rtree(id, min_lat, max_lat, min_lon, max_lon, +category, +province, +date)"
     )
     # The place search reads the bounds of a place from this index alone.
     db["events"].create_index(["place", "lat", "lon"], if_not_exists=True)
@@ -647,7 +649,8 @@ def _map_backfill(db: sqlite_utils.Database) -> None:
         f" where {point} group by pl"
     )
     db.execute(
-        f"insert into events_rtree select rowid, lat, lat, lon, lon from events where {point}"
+        "insert into events_rtree select rowid, lat, lat, lon, lon, category, province, date"
+        f" from events where {point}"
     )
 
 
