@@ -19,10 +19,20 @@ The "before" figures come from the same run against the code of a baseline check
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import gzip
+import http.client
 import json
 import os
+import random
 import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from benchmarks.synthetic import synthetic_events
@@ -100,3 +110,222 @@ def public_data_dir(size: int, cache: Path = DEFAULT_CACHE) -> Path:
     print(f"built {size} events in {time.perf_counter() - started:.0f} s", flush=True)
     stamp.write_text(_build_stamp())
     return data_dir
+
+
+# The first view of a 1280x900 desktop browser: Bulgaria at zoom 7 (what map.js asks for).
+FIRST_VIEW = (
+    "/map/data/summary.json?v=1",
+    "/map/data/view.json?z=7&bbox=36.5625,16.875,47.8125,33.75",
+)
+START_TIMEOUT = 180.0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(data_dir: Path, code: Path | None, timeout: float) -> Iterator[dict]:
+    """`romareact serve` (one worker) of the code in `code` (None: this checkout) over
+    data_dir; yields {'port', 'pid', 'first_answer' (seconds, None after `timeout`)}."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ROMAREACT_")}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)  # ahead of this checkout's editable install
+    with tempfile.TemporaryFile() as log:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-P", "-m", "romareact", "serve", "--data-dir", str(data_dir),
+             "--port", str(port)],
+            stdout=log, stderr=log, env=env, cwd=tempfile.gettempdir(),
+        )  # fmt: skip
+        first_answer = None
+        try:
+            while time.perf_counter() - started < timeout and process.poll() is None:
+                try:
+                    if _get(port, "/-/versions.json", timeout=5)[0] == 200:
+                        first_answer = time.perf_counter() - started
+                        break
+                except OSError:
+                    time.sleep(0.2)
+            yield {"port": port, "pid": process.pid, "first_answer": first_answer}
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _get(port: int, path: str, timeout: float = 120, gzip_ok: bool = True) -> tuple:
+    """(status, bytes on the wire, plain bytes, seconds) of one GET."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    started = time.perf_counter()
+    try:
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip"} if gzip_ok else {})
+        response = connection.getresponse()
+        body = response.read()
+        seconds = time.perf_counter() - started
+        plain = gzip.decompress(body) if response.getheader("Content-Encoding") == "gzip" else body
+        return response.status, len(body), plain, seconds
+    finally:
+        connection.close()
+
+
+def peak_memory_mb(pid: int) -> float | None:
+    """The peak resident set of a process (VmHWM), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _view_paths(count: int, seed: int = 5) -> list[str]:
+    """Views a visitor pans and zooms to: around gazetteer places, zoom 7 to 14."""
+    rng = random.Random(seed)
+    places = settlements()
+    paths = []
+    for _ in range(count):
+        place = rng.choice(places)
+        zoom = rng.randint(7, 14)
+        # The box a 1280x900 screen shows, rounded out to tiles as map.js does.
+        tile = 360 / 2**zoom
+        half_w, half_h = 640 * tile / 256, 450 * tile / 256 * 0.75
+        box = [place.lat - half_h, place.lon - half_w, place.lat + half_h, place.lon + half_w]
+        box = [int(v // tile) * tile if k < 2 else (int(v // tile) + 1) * tile
+               for k, v in enumerate(box)]  # fmt: skip
+        bbox = ",".join(f"{v:.5f}" for v in box)
+        paths.append(f"/map/data/view.json?z={zoom}&bbox={bbox}")
+    return paths
+
+
+def measure(data_dir: Path, code: Path | None, timeout: float) -> dict:
+    """Every figure of one server (this code, or the baseline's in `code`)."""
+    figures: dict = {}
+    with serving(data_dir, code, timeout) as server:
+        port, first = server["port"], server["first_answer"]
+        figures["first_answer"] = first
+        if first is None:
+            return figures
+        errors = []
+
+        def get(path):
+            status, sent, body, seconds = _get(port, path, timeout)
+            if status != 200:
+                errors.append(f"{status} {path}")
+            return sent, body, seconds
+
+        try:
+            wire = plain = 0
+            for path in ("/map", "/map/data/markers.js"):
+                sent, body, seconds = get(path)
+                wire, plain = wire + sent, plain + len(body)
+            figures["markers_first"] = seconds
+            tiled = b'"tiled":true' in body
+            for path in FIRST_VIEW if tiled else ():
+                sent, body, _ = get(path)
+                wire, plain = wire + sent, plain + len(body)
+            figures["first_view"] = (wire, plain)
+            if tiled:
+                paths = _view_paths(20)
+                figures["marker_cold"] = [get(path)[2] for path in paths]
+                figures["marker_warm"] = [get(path)[2] for path in paths]
+            else:
+                figures["marker_cold"] = [seconds]
+                figures["marker_warm"] = [get("/map/data/markers.js")[2] for _ in range(5)]
+        except (OSError, http.client.HTTPException) as error:
+            errors.append(str(error))
+        figures["errors"] = errors
+        figures["memory"] = peak_memory_mb(server["pid"])
+    return figures
+
+
+def _ms(values: list[float] | None) -> str:
+    if not values:
+        return "-"
+    p50 = statistics.median(values) * 1000
+    p95 = max(values) * 1000 if len(values) < 20 else statistics.quantiles(values, n=20)[18] * 1000
+    return f"{p50:.0f}/{p95:.0f} ms"
+
+
+def _figures(figures: dict) -> dict[str, str]:
+    first = figures.get("first_answer")
+    if first is None:
+        timed_out = "no answer (timeout)"
+        return {key: timed_out for key in _LABELS}
+    view = figures.get("first_view")
+    return {
+        "memory": f"{figures['memory']:.0f} MB" if figures.get("memory") else "-",
+        "first_view": f"{view[0] / 1e6:.2f} MB ({view[1] / 1e6:.2f} plain)" if view else "-",
+        "marker_cold": _ms(figures.get("marker_cold")),
+        "marker_warm": _ms(figures.get("marker_warm")),
+        "first_answer": f"{first:.1f} s",
+        "errors": str(len(figures.get("errors", []))),
+    }
+
+
+_LABELS = {
+    "memory": "serve memory per worker (peak RSS)",
+    "first_view": "map first view: page + data, gzip (plain)",
+    "marker_cold": "marker endpoint p50/p95, first ask",
+    "marker_warm": "marker endpoint p50/p95, again",
+    "first_answer": "first answer after start",
+    "errors": "answers other than 200",
+}
+
+
+def size_label(size: int) -> str:
+    return f"{size // 1_000_000}M" if size >= 1_000_000 else f"{size // 1000}k"
+
+
+def public_rows(
+    sizes=DEFAULT_SIZES,
+    cache: Path = DEFAULT_CACHE,
+    baseline: Path | None = None,
+    baseline_timeout: float = START_TIMEOUT,
+) -> list[tuple[str, dict[str, str]]]:
+    """(label, {size label: 'before -> after'}) for every public figure; without a baseline
+    checkout, only the figures of this code."""
+    before: dict[int, dict[str, str]] = {}
+    after: dict[int, dict[str, str]] = {}
+    for size in sizes:
+        data_dir = public_data_dir(size, cache)
+        after[size] = _figures(measure(data_dir, None, START_TIMEOUT))
+        if baseline is not None:
+            before[size] = _figures(measure(data_dir, baseline, baseline_timeout))
+    rows = []
+    for key, label in _LABELS.items():
+        row = {}
+        for size in sizes:
+            now = after[size][key]
+            row[size_label(size)] = f"{before[size][key]} -> {now}" if size in before else now
+        rows.append((label, row))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(map(str, DEFAULT_SIZES)))
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--baseline", type=Path, help="a checkout of the code to compare with")
+    parser.add_argument("--baseline-timeout", type=float, default=START_TIMEOUT)
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+    rows = public_rows(sizes, args.cache, args.baseline, args.baseline_timeout)
+    header = ["public events", *(size_label(size) for size in sizes)]
+    print(" | ".join(header))
+    print(" | ".join("---" for _ in header))
+    for label, row in rows:
+        print(" | ".join([label, *(row[size_label(size)] for size in sizes)]))
+
+
+if __name__ == "__main__":
+    main()
