@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -229,7 +230,7 @@ def measure(data_dir: Path, code: Path | None, timeout: float) -> dict:
                 sent, body, seconds = get(path)
                 wire, plain = wire + sent, plain + len(body)
             figures["markers_first"] = seconds
-            tiled = b'"tiled":true' in body
+            tiled = re.search(rb'"tiled":\s*true', body) is not None
             for path in FIRST_VIEW if tiled else ():
                 sent, body, _ = get(path)
                 wire, plain = wire + sent, plain + len(body)
