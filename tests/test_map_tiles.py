@@ -249,3 +249,17 @@ def test_bad_arguments_get_a_clear_400(datasette, path, message):
     response = _get(datasette, path)
     assert response.status_code == 400
     assert message in response.text
+
+
+def test_geojson_of_a_large_dataset_is_streamed_whole_and_filtered(datasette, monkeypatch):
+    from datasette.plugins import pm
+
+    plugin = next(m for name, m in pm.list_name_plugin() if name.endswith("romareact_map.py"))
+    monkeypatch.setattr(plugin, "GEOJSON_BATCH", 7)  # several batches, some without a match
+    events = _random_events(60)
+    response = _get(datasette, "/map/events.geojson?category=health")
+    assert response.status_code == 200
+    features = response.json()["features"]
+    expected = [e for e in events if e["category"] == "health" and e["lat"] is not None]
+    assert sorted(f["id"] for f in features) == sorted(e["id"] for e in expected)
+    assert all(set(f["properties"]) >= {"title", "sources"} for f in features)

@@ -27,7 +27,7 @@ import os
 import sqlite3
 
 import sqlite_utils
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import AsgiStream, Response
 
 from datasette import hookimpl
 from geocode.gazetteer import point_distance_km
@@ -257,10 +257,48 @@ async def map_place(datasette, request):
 
 async def map_geojson(datasette, request):
     event_filter = EventFilter.from_query(request.args)
+    if await _is_tiled(datasette):
+        return AsgiStream(_geojson_stream(_public(datasette), event_filter), content_type=_GEOJSON)
     events = await _public(datasette).execute_fn(
         lambda conn: load_events(sqlite_utils.Database(conn), event_filter)
     )
     return Response(json.dumps(to_geojson(events), ensure_ascii=False), content_type=_GEOJSON)
+
+
+GEOJSON_BATCH = 2000
+
+
+def _geojson_stream(db, event_filter: EventFilter):
+    """A large dataset's GeoJSON written GEOJSON_BATCH events at a time, in table order, so
+    that a worker never holds more than one batch (a million events are about 1 GB)."""
+    where, params = event_filter.where()
+
+    def batch(conn, after: int) -> list[dict]:
+        cursor = conn.execute(
+            f"select rowid as _rowid, * from events where rowid > ? and {where}"
+            f" order by rowid limit {GEOJSON_BATCH}",
+            [after, *params],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    async def stream(writer):
+        await writer.write('{"type": "FeatureCollection", "features": [')
+        after, first = 0, True
+        while True:
+            rows = await db.execute_fn(lambda conn, after=after: batch(conn, after))
+            if not rows:
+                break
+            after = rows[-1]["_rowid"]
+            features = ",".join(
+                json.dumps(feature, ensure_ascii=False) for feature in to_geojson(rows)["features"]
+            )
+            if features:
+                await writer.write(("" if first else ",") + features)
+                first = False
+        await writer.write("]}")
+
+    return stream
 
 
 async def feed(datasette, request):
