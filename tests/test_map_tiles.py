@@ -263,3 +263,10 @@ def test_geojson_of_a_large_dataset_is_streamed_whole_and_filtered(datasette, mo
     expected = [e for e in events if e["category"] == "health" and e["lat"] is not None]
     assert sorted(f["id"] for f in features) == sorted(e["id"] for e in expected)
     assert all(set(f["properties"]) >= {"title", "sources"} for f in features)
+
+
+def test_the_map_index_tables_are_hidden_from_the_database_page(datasette):
+    tables = {t["name"]: t["hidden"] for t in _get(datasette, "/public.json").json()["tables"]}
+    assert tables["events"] is False
+    index_tables = [name for name in tables if name.startswith(("map_", "events_rtree"))]
+    assert len(index_tables) >= 5 and all(tables[name] for name in index_tables)
