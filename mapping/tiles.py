@@ -28,6 +28,8 @@ TILED_ABOVE = 20_000
 POINT_LIMIT = 4000
 # Cluster cells are about this many pixels wide on screen (256-pixel tiles).
 CELL_PIXELS = 100
+# The timeline counts per day for data spanning up to this many days (map.js timeBins).
+DAY_SPAN = 62
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _EPOCH = date(1970, 1, 1)
 
@@ -241,9 +243,12 @@ def summary(conn: sqlite3.Connection, event_filter: EventFilter, by_day: bool = 
     topic_only = EventFilter(categories=event_filter.categories, province=event_filter.province)
     clauses, params = _topic_place(topic_only)
     if by_day:
+        # map.js asks per day only when the data spans at most DAY_SPAN days; the bound keeps
+        # any other request from counting every day of a large dataset.
         rows = conn.execute(
-            f"select date, count(*) from events where date is not null and "
-            f"lat is not null and lon is not null and {_where(clauses)} group by date",
+            "select date, count(*) from events where date >= (select date(max(date),"
+            f" '-{DAY_SPAN} days') from events) and lat is not null and lon is not null"
+            f" and {_where(clauses)} group by date",
             params,
         )
     else:
