@@ -28,6 +28,8 @@ TILED_ABOVE = 20_000
 POINT_LIMIT = 4000
 # Cluster cells are about this many pixels wide on screen (256-pixel tiles).
 CELL_PIXELS = 100
+# More topics than the map offers is no map's request (and would make a huge IN list).
+MAX_CATEGORIES = 30
 # The timeline counts per day for data spanning up to this many days (map.js timeBins).
 DAY_SPAN = 62
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -63,6 +65,10 @@ class Box:
 def checked_filter(args) -> EventFilter:
     """The map's filter from request arguments, with dates checked (YYYY-MM-DD)."""
     event_filter = EventFilter.from_query(args)
+    if len(event_filter.categories) > MAX_CATEGORIES:
+        raise BadRequest(
+            f"At most {MAX_CATEGORIES} categories, instead got {len(event_filter.categories)}."
+        )
     for value in (event_filter.date_from, event_filter.date_to):
         if value is not None:
             if not _ISO_DAY.match(value):

@@ -249,6 +249,7 @@ def test_markers_js_of_a_large_dataset_is_an_overview_without_events(datasette):
         ("/map/data/summary.json?from=2024-1-1", "Expected a date as YYYY-MM-DD"),
         ("/map/data/summary.json?to=2024-02-30", "No such date"),
         ("/map/data/areas.json?level=village", "Expected level=province or municipality"),
+        ("/map/data/summary.json?category=" + ",".join(["x"] * 31), "At most 30 categories"),
     ],
 )
 def test_bad_arguments_get_a_clear_400(datasette, path, message):
