@@ -111,8 +111,9 @@ def public_load(port: int, args) -> dict[str, tuple[list[float], list[str]]]:
     """Readers and researchers at once; latencies and errors of each group."""
     rng = random.Random(11)
     popular = popular_urls()
+    kinds = {"pages": slice(2, 3), "searches": slice(3, 4), "both": slice(2, 4)}[args.research]
     cold = [u for pair in zip(*endpoint_urls(args.events, 10_000).values(), strict=False)
-            for u in pair[2:]]  # fmt: skip
+            for u in pair[kinds]]  # fmt: skip
     rng.shuffle(cold)
     headers = {"Accept-Encoding": "gzip"}
     groups = {
@@ -164,6 +165,9 @@ def _public_load_main(args) -> None:
                     f"errors {len(errors)} {errors[:3]}",
                     flush=True,
                 )
+            peaks = [_peak_rss_mb(pid) for pid in server_processes(_port(base))]
+            print(f"run {run + 1} peak memory per server process: "
+                  + ", ".join(f"{mb:.0f} MB" for mb in peaks if mb), flush=True)  # fmt: skip
 
 
 def _client(
@@ -179,9 +183,17 @@ def _client(
         start.wait()  # everyone at once: a burst
     for path in paths:
         started = time.perf_counter()
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        response.read()
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException) as error:
+            # Counted as an error and as the time waited; the next request on a new connection.
+            latencies.append(time.perf_counter() - started)
+            errors.append(f"{type(error).__name__} {path}")
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            continue
         latencies.append(time.perf_counter() - started)
         if response.status != 200:
             errors.append(f"{response.status} {path}")
@@ -225,6 +237,10 @@ def main() -> None:
     parser.add_argument("--readers", type=int, default=200)
     parser.add_argument("--researchers", type=int, default=20)
     parser.add_argument("--reads", type=int, default=5, help="pages per reader or researcher")
+    parser.add_argument(
+        "--research", choices=["both", "pages", "searches"], default="both",
+        help="what researchers ask: faceted pages, searches, or both (alternating)",
+    )  # fmt: skip
     parser.add_argument(
         "--cold-popular", action="store_true", help="a burst on a fresh server, nothing cached"
     )
@@ -286,6 +302,15 @@ def _passes(data_dir: Path, paths: list[str], worker_counts: list[int], args) ->
                 latencies = measure(_port(base), paths, args.clients, headers)
                 passes.append((f"{label}, {args.clients} clients, {workers} worker(s)", latencies))
     return passes
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), None)
+    return int(line.split()[1]) / 1024 if line else None
 
 
 def _port(base: str) -> int:
