@@ -511,6 +511,150 @@ def _public_7_drop_prefix_indexes(db: sqlite_utils.Database) -> None:
         db.execute(f"drop index if exists {name}")
 
 
+# Grid sizes (degrees) of the map's server-side clusters: level 0 for the whole country, finer
+# levels as the map zooms in (mapping/tiles.py picks one per zoom).
+MAP_GRID = {0: 1.0, 1: 0.25, 2: 0.0625}
+
+_MAP_KEY = {
+    "month": "coalesce(substr({r}.date, 1, 7), '')",
+    "category": "coalesce({r}.category, '')",
+    "province": "coalesce({r}.province, '')",
+}
+
+
+def _map_cells_in(r: str) -> str:
+    """The map_cells rows one event (`new` or `old`) counts in, as a WHERE condition."""
+    key = " and ".join(f"{column} = {expr.format(r=r)}" for column, expr in _MAP_KEY.items())
+    return (
+        f"(level, x, y) in (select level, cast(({r}.lat + 90) / size as int),"
+        f" cast(({r}.lon + 180) / size as int) from map_grid) and {key}"
+    )
+
+
+def _map_add(r: str) -> str:
+    month, category, province = (expr.format(r=r) for expr in _MAP_KEY.values())
+    return f"""
+        insert into map_cells (level, x, y, month, category, province, n, lat_sum, lon_sum)
+          select level, cast(({r}.lat + 90) / size as int), cast(({r}.lon + 180) / size as int),
+                 {month}, {category}, {province}, 1, {r}.lat, {r}.lon from map_grid where true
+          on conflict do update set n = n + 1, lat_sum = lat_sum + excluded.lat_sum,
+                                    lon_sum = lon_sum + excluded.lon_sum;
+        insert into map_areas (province, municipality, category, month, n)
+          values ({province}, coalesce({r}.municipality, ''), {category}, {month}, 1)
+          on conflict do update set n = n + 1;
+        insert into map_places (place, n) values (coalesce({r}.place, ''), 1)
+          on conflict do update set n = n + 1;
+        delete from events_rtree where id = {r}.rowid;
+        insert into events_rtree values ({r}.rowid, {r}.lat, {r}.lat, {r}.lon, {r}.lon,
+                                         {r}.category, {r}.province, {r}.date);"""
+
+
+def _map_remove(r: str) -> str:
+    month, category, province = (expr.format(r=r) for expr in _MAP_KEY.values())
+    area = (
+        f"province = {province} and municipality = coalesce({r}.municipality, '')"
+        f" and category = {category} and month = {month}"
+    )
+    place = f"place = coalesce({r}.place, '')"
+    return f"""
+        update map_cells set n = n - 1, lat_sum = lat_sum - {r}.lat, lon_sum = lon_sum - {r}.lon
+          where {_map_cells_in(r)};
+        delete from map_cells where n <= 0 and {_map_cells_in(r)};
+        update map_areas set n = n - 1 where {area};
+        delete from map_areas where n <= 0 and {area};
+        update map_places set n = n - 1 where {place};
+        delete from map_places where n <= 0 and {place};"""
+
+
+_MAP_POINT = "{r}.lat is not null and {r}.lon is not null"
+_MAP_COLUMNS = ("lat", "lon", "date", "category", "province", "municipality", "place")
+
+
+def _public_12_map_index(db: sqlite_utils.Database) -> None:
+    # The map of a large dataset asks the server for what is in view (mapping/tiles.py):
+    # counts per grid cell, month, topic and province for clusters and the timeline, counts
+    # per municipality for proportional symbols, and an R*Tree for the events in a small
+    # area. Triggers keep them in step with events, so publishing touches only what changed.
+    db.execute("create table if not exists map_grid (level integer primary key, size real)")
+    db.execute("delete from map_grid")
+    db.conn.executemany("insert into map_grid values (?, ?)", MAP_GRID.items())
+    db.execute(
+        "create table if not exists map_cells (level integer, x integer, y integer, month text,"
+        " category text, province text, n integer, lat_sum real, lon_sum real,"
+        " primary key (level, x, y, month, category, province)) without rowid"
+    )
+    db.execute(
+        "create table if not exists map_areas (province text, municipality text, category text,"
+        " month text, n integer, primary key (province, municipality, category, month))"
+        " without rowid"
+    )
+    db.execute(
+        "create table if not exists map_places (place text primary key, n integer) without rowid"
+    )
+    db.execute(
+        "create virtual table if not exists events_rtree using"
+        # The filters ride along (auxiliary columns), so that the events in a box are
+        # filtered without reading their rows.
+        " rtree(id, min_lat, max_lat, min_lon, max_lon, +category, +province, +date)"
+    )
+    # The place search reads the bounds of a place from this index alone.
+    db["events"].create_index(["place", "lat", "lon"], if_not_exists=True)
+    for name in ("events_map_ai", "events_map_ad", "events_map_au_old", "events_map_au_new"):
+        db.execute(f"drop trigger if exists {name}")
+    for table in ("map_cells", "map_areas", "map_places", "events_rtree"):
+        db.execute(f"delete from {table}")
+    _map_backfill(db)
+    new, old = _MAP_POINT.format(r="new"), _MAP_POINT.format(r="old")
+    changed = " or ".join(f"old.{c} is not new.{c}" for c in _MAP_COLUMNS)
+    # An update is the old row taken out and the new one put in (the R*Tree entry keeps its
+    # id, so it is only taken out when the new row has no point).
+    triggers = (
+        f"""create trigger events_map_ai after insert on events when {new} begin
+          {_map_add("new")}
+        end""",
+        f"""create trigger events_map_ad after delete on events when {old} begin
+          {_map_remove("old")}
+          delete from events_rtree where id = old.rowid;
+        end""",
+        f"""create trigger events_map_au_old after update on events when ({changed}) and {old}
+        begin
+          {_map_remove("old")}
+          delete from events_rtree where id = old.rowid and not ({new});
+        end""",
+        f"""create trigger events_map_au_new after update on events when ({changed}) and {new}
+        begin
+          {_map_add("new")}
+        end""",
+    )
+    for trigger in triggers:  # one by one: executescript would commit the migration halfway
+        db.execute(trigger)
+
+
+def _map_backfill(db: sqlite_utils.Database) -> None:
+    """The map index of the events already there, in one pass per table."""
+    month, category, province = (expr.format(r="events") for expr in _MAP_KEY.values())
+    point = _MAP_POINT.format(r="events")
+    db.execute(
+        f"""insert into map_cells select level, cast((lat + 90) / size as int) as x,
+              cast((lon + 180) / size as int) as y, {month} as m, {category} as c,
+              {province} as p, count(*), sum(lat), sum(lon)
+            from events, map_grid where {point} group by level, x, y, m, c, p"""
+    )
+    db.execute(
+        f"""insert into map_areas select {province} as p, coalesce(municipality, '') as mu,
+              {category} as c, {month} as m, count(*) from events where {point}
+            group by p, mu, c, m"""
+    )
+    db.execute(
+        f"insert into map_places select coalesce(place, '') as pl, count(*) from events"
+        f" where {point} group by pl"
+    )
+    db.execute(
+        "insert into events_rtree select rowid, lat, lat, lon, lon, category, province, date"
+        f" from events where {point}"
+    )
+
+
 def _public_17_snapshot_files(db: sqlite_utils.Database) -> None:
     # Every file of a snapshot (the database, the events as CSV and GeoJSON, the changes) with
     # its size and SHA-256, for the downloads page. Older snapshots keep NULL: their database
@@ -535,6 +679,7 @@ PUBLIC_MIGRATIONS: list[Migration] = [
     (5, "events.tags", _public_5_tags),
     (6, "indexes for filtered views and facets", _public_6_filter_indexes),
     (7, "no single-column province and category indexes", _public_7_drop_prefix_indexes),
+    (12, "map index: clusters, areas, places and an R*Tree kept by triggers", _public_12_map_index),
     (17, "snapshots.files: each file of a snapshot with its SHA-256", _public_17_snapshot_files),
     (18, "dataset_info: this deployment's dataset identifier", _public_18_dataset_id),
 ]
