@@ -64,14 +64,13 @@ class Box:
 
 def checked_filter(args) -> EventFilter:
     """The map's filter from request arguments, with dates checked (YYYY-MM-DD)."""
+    asked = [c for c in (args.get("category") or "").split(",") if c]
+    if len(asked) > MAX_CATEGORIES:
+        raise BadRequest(f"At most {MAX_CATEGORIES} categories, instead got {len(asked)}.")
     try:
         event_filter = EventFilter.from_query(args)
     except ValueError as error:  # from_query's own checks (dates, unknown categories)
         raise BadRequest(str(error)) from None
-    if len(event_filter.categories) > MAX_CATEGORIES:
-        raise BadRequest(
-            f"At most {MAX_CATEGORIES} categories, instead got {len(event_filter.categories)}."
-        )
     for value in (event_filter.date_from, event_filter.date_to):
         if value is not None:
             if not _ISO_DAY.match(value):
