@@ -31,6 +31,7 @@ class _Lexicon:
     context: frozenset[str]
     traps: tuple[str, ...]
     count_form: str | None
+    stems: tuple[str, ...] = ()  # a word beginning with one is a hit (inflections, typos)
 
 
 @cache
@@ -47,16 +48,21 @@ def _lexicons() -> dict[str, _Lexicon]:
             context=frozenset(entry["context"]),
             traps=tuple(entry.get("traps", ())),
             count_form=entry.get("count_form"),
+            stems=tuple(entry.get("stems", ())),
         )
     return lexicons
 
 
 def _strong_hits(words: list[str], original: list[str], lexicon: _Lexicon) -> list[str]:
-    if lexicon.strong.isdisjoint(words) and (lexicon.count_form not in words):
+    if (
+        lexicon.strong.isdisjoint(words)
+        and (lexicon.count_form not in words)
+        and not (lexicon.stems and any(w.startswith(lexicon.stems) for w in words))
+    ):
         return []
     hits = []
     for index, word in enumerate(words):
-        if word in lexicon.strong:
+        if word in lexicon.strong or (lexicon.stems and word.startswith(lexicon.stems)):
             # English "Roma" is a proper noun; lower-case "roma" is mostly noise.
             if word == "roma" and not original[index][0].isupper():
                 continue
@@ -117,7 +123,13 @@ def _trigger_words() -> frozenset[str]:
         words |= {w.lower() for w in lexicon.strong}
         if lexicon.count_form:
             words.add(lexicon.count_form.lower())
+        words |= set(lexicon.stems)
     return frozenset(words)
+
+
+@cache
+def _stems() -> tuple[str, ...]:
+    return tuple(stem for lexicon in _lexicons().values() for stem in lexicon.stems)
 
 
 @cache
@@ -147,7 +159,7 @@ def _may_hit(lowered: str) -> bool:
             while lowered[start] == "-":  # a word begins with a letter
                 start += 1
             word = _WORD.match(lowered, start)
-            if word and word.group() in words:
+            if word and (word.group() in words or word.group().startswith(_stems())):
                 return True
             at = lowered.find(needle, at + 1)
     return False
