@@ -12,7 +12,7 @@ from functools import lru_cache
 import sqlite_utils
 
 from geocode.corrections import Correction, load_corrections
-from geocode.derived import derived_forms
+from geocode.derived import derived_forms, russian_forms
 
 _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"[\u2010-\u2015]")
@@ -103,10 +103,16 @@ class Gazetteer:
         self.max_name_words = max(widths, default=1)
         self.municipalities = {normalise_name(p.municipality) for p in places if p.municipality}
         self.derived: dict[str, tuple[Place, str]] = {}
+        # Russian cases and adjectives, asked only of Russian text ("Котела" is Bulgarian too).
+        self.russian: dict[str, tuple[Place, str]] = {}
+        # Smallest first, so that of two towns with one adjective the larger keeps it.
         for place in sorted(places, key=lambda p: p.population or 0):
-            if place.kind == "settlement" and place.is_town:
+            if place.kind == "settlement" and (place.is_town or place.is_municipal_centre):
                 for form, kind in derived_forms(place.name).items():
                     self.derived[form] = (place, kind)
+            if place.kind == "settlement" and place.is_town:
+                for form, kind in russian_forms(place.name).items():
+                    self.russian[form] = (place, kind)
         self.derived_by_place: dict[str, list[str]] = defaultdict(list)
         for form, (place, _) in self.derived.items():
             self.derived_by_place[place.id].append(form)

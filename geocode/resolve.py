@@ -100,6 +100,16 @@ def _resolve(match: NameMatch, cues: Cues, anchors) -> tuple[Place, float]:
     return scored[0][1], max(confidence, 0.2)
 
 
+def names_known_quarter(text: str, gazetteer: Gazetteer) -> bool:
+    """Whether the text names a Bulgarian quarter whose name is no ordinary word."""
+    for token in tokenize(text):
+        if token.text[0].isupper():
+            quarters = gazetteer.quarters.get(token.lower, ())
+            if any(not q.needs_context for q in quarters):
+                return True
+    return False
+
+
 def find_places(
     text: str,
     gazetteer: Gazetteer,
@@ -114,7 +124,9 @@ def find_places(
     context = f"{title}\n{text}" if title else text
     about_bulgaria = in_bulgaria or mentions_bulgaria(context)
     if lang in FOREIGN_LANGUAGES and not about_bulgaria:
-        return []
+        if not names_known_quarter(context, gazetteer):
+            return []
+        about_bulgaria = True  # "Столипиново" says where the text is, as "Bulgaria" would
     if (
         not about_bulgaria
         and not CYRILLIC.search(context)
@@ -128,8 +140,11 @@ def find_places(
         cues.provinces |= title_cues.provinces
         cues.municipalities |= title_cues.municipalities
     # about_bulgaria is what find_names would work out again from the text and title.
-    matches = find_names(text, gazetteer, tokens, title or "", about_bulgaria)
-    title_matches = find_names(title, gazetteer, None, text, about_bulgaria) if title else []
+    russian = lang == "ru"
+    matches = find_names(text, gazetteer, tokens, title or "", about_bulgaria, russian)
+    title_matches = (
+        find_names(title, gazetteer, None, text, about_bulgaria, russian) if title else []
+    )
     anchors = list(
         {
             (gazetteer.parent(m.candidates[0]), m.role)

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
+from geocode.derived import CAPITAL_FORMS
 from geocode.gazetteer import Gazetteer, Place, normalise_name
 from geocode.importers import load_provinces
 from romareact.paths import shipped_data
 
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 SENTENCE_END = re.compile(r"[.!?:;\n]\s*[\"„“”«»'(]*\s*$")
-BULGARIA_WORDS = ("bulgari", "българ", "бугари")
+BULGARIA_WORDS = ("bulgari", "българ", "бугари", "болгар", "bulgar")
 
 
 def mentions_bulgaria(*texts: str) -> bool:
@@ -46,9 +47,9 @@ NOT_A_SETTLEMENT_AFTER = {
     "фирмата", "компания", "компанията", "фондация", "фондацията", "сдружение", "кино",
     "river", "mount", "party", "club", "street", "hotel",
 }  # fmt: skip
-NOT_A_MENTION_BEFORE = {
-    "село", "селище", "села", "селата", "университет", "университета", "университетът",
-}  # fmt: skip
+# "Софийският университет" names an institution; "хисарското село" still names the town
+# (the label rule of the real set: the municipality's town is meant).
+NOT_A_MENTION_BEFORE = {"университет", "университета", "университетът"}
 NEAR_WORDS = {"край", "близо", "около", "near", "до"}
 ORIGIN_WORDS = {"от", "from"}
 IN_WORDS = {"в", "във", "in", "at"}
@@ -62,6 +63,7 @@ SURNAME_ENDINGS = ("ов", "ев", "ова", "ева", "ски", "ска", "ин
 # Latin names that mostly mean a place abroad in English text.
 FOREIGN_LATIN = {"montana", "kula", "lom", "roman", "tran", "bov", "troyan", "levski"}
 COMMON_WORD_ZIPF = 4.0
+DERIVED_WORD_ZIPF = 2.5  # a small town's adjective this common is another word
 ENGLISH_WORD_ZIPF = 3.0
 LATIN_PLACE_NOUNS = {
     "city", "municipality", "province", "region", "district", "airport", "court", "county",
@@ -201,6 +203,15 @@ def _latin_place(key, tokens, index, width, settlements, latin_context) -> bool:
     return latin_context and _word_frequency(key, "en") < ENGLISH_WORD_ZIPF
 
 
+def _derived_is_word(place: Place, token: Token, tokens: list[Token], index: int) -> bool:
+    """A derived form that means something else here: "столицата Букурещ" (another capital,
+    named in apposition), or a small town's adjective that is a common word ("опашки")."""
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    if token.lower in CAPITAL_FORMS and following and following.text[0].isupper():
+        return True
+    return not place.is_town and _word_frequency(token.lower, "bg") >= DERIVED_WORD_ZIPF
+
+
 def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list] | None:
     """The longest gazetteer name (settlement or quarter) starting at token `index`."""
     token = tokens[index]
@@ -222,12 +233,14 @@ def find_names(
     tokens: list[Token] | None = None,
     context: str = "",
     in_bulgaria: bool = False,
+    russian: bool = False,
 ) -> list[NameMatch]:
     """Every settlement the text names, directly, through a quarter, or by a derived word.
 
     `context` (the title, say) helps decide quarters whose names are ordinary words;
     `in_bulgaria` says the text is known to be about Bulgaria (a Bulgarian source), so Latin
-    names like "Montana" mean the Bulgarian town.
+    names like "Montana" mean the Bulgarian town; `russian` that the text is Russian, so
+    "Софии" and "пловдивское" are the towns' case forms.
     """
     tokens = tokens if tokens is not None else tokenize(text)
     ambiguous = ambiguous_names()
@@ -238,6 +251,10 @@ def find_names(
         token = tokens[index]
         previous = tokens[index - 1].lower if index > 0 else ""
         derived = gazetteer.derived.get(token.lower)
+        if derived is None and russian:
+            derived = gazetteer.russian.get(token.lower)
+            if derived and derived[1] == "name" and not token.text[0].isupper():
+                derived = None
         if derived and previous not in SETTLEMENT_MARKERS:
             following = tokens[index + 1].lower if index + 1 < len(tokens) else ""
             # "Русенска област", "Варненско" and "хисарското село" are cues, not mentions;
@@ -246,6 +263,7 @@ def find_names(
                 derived[1] != "region"
                 and following not in PROVINCE_WORDS | MUNICIPALITY_WORDS | NOT_A_MENTION_BEFORE
                 and previous not in NOT_A_SETTLEMENT_AFTER
+                and not _derived_is_word(derived[0], token, tokens, index)
             ):
                 place, _ = derived
                 matches.append(
