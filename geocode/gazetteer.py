@@ -13,6 +13,7 @@ import sqlite_utils
 
 from geocode.corrections import Correction, load_corrections
 from geocode.derived import derived_forms, russian_forms
+from geocode.translit import fold_latin, latin_variants
 
 _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"[\u2010-\u2015]")
@@ -99,6 +100,22 @@ class Gazetteer:
             else:
                 for name in names:
                     self.by_name[normalise_name(name)].append(place)
+        # Every Latin spelling of every settlement ("Plowdiw", "Pazardjik", "Katuniţa"),
+        # folded to plain lower-case letters; asked only for names in Latin script.
+        self.latin: dict[str, list[Place]] = defaultdict(list)
+        for place in places:
+            if place.kind == "settlement":
+                spellings = latin_variants(place.name)
+                spellings |= {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}
+                for spelling in spellings:
+                    self.latin[spelling].append(place)
+        # Towns' spellings by initial, for close spellings ("Veliko Turnov"); villages are too
+        # many and too alike for a near match to mean anything.
+        self.latin_towns_by_initial: dict[str, dict[str, list[Place]]] = defaultdict(dict)
+        for spelling, matches in self.latin.items():
+            towns = [p for p in matches if p.is_town]
+            if towns:
+                self.latin_towns_by_initial[spelling[:1]][spelling] = towns
         widths = [key.count(" ") + 1 for key in [*self.by_name, *self.quarters]]
         self.max_name_words = max(widths, default=1)
         self.municipalities = {normalise_name(p.municipality) for p in places if p.municipality}

@@ -15,8 +15,10 @@ from typing import NamedTuple
 from geocode.derived import CAPITAL_FORMS
 from geocode.gazetteer import Gazetteer, Place, normalise_name
 from geocode.importers import load_provinces
+from geocode.translit import fold_latin
 from romareact.paths import shipped_data
 
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 SENTENCE_END = re.compile(r"[.!?:;\n]\s*[\"„“”«»'(]*\s*$")
 BULGARIA_WORDS = ("bulgari", "българ", "бугари", "болгар", "bulgar")
@@ -63,6 +65,10 @@ SURNAME_ENDINGS = ("ов", "ев", "ова", "ева", "ски", "ска", "ин
 # Latin names that mostly mean a place abroad in English text.
 FOREIGN_LATIN = {"montana", "kula", "lom", "roman", "tran", "bov", "troyan", "levski"}
 COMMON_WORD_ZIPF = 4.0
+LATIN_NEWS_LANGUAGES = ("en", "de", "fr")
+# A misspelt town: at least this long and this close (rapidfuzz ratio, 0..100) to a spelling.
+FUZZY_MIN_CHARS = 6
+FUZZY_MIN_SCORE = 90
 DERIVED_WORD_ZIPF = 2.5  # a small town's adjective this common is another word
 ENGLISH_WORD_ZIPF = 3.0
 LATIN_PLACE_NOUNS = {
@@ -192,15 +198,24 @@ def _word_frequency(word: str, lang: str) -> float:
     return zipf_frequency(word, lang)
 
 
-def _latin_place(key, tokens, index, width, settlements, latin_context) -> bool:
+def _latin_place(text, key, tokens, index, width, settlements, latin_context) -> bool:
     """Is a Latin-script name in (mostly English) text a Bulgarian settlement?"""
     following = tokens[index + width] if index + width < len(tokens) else None
-    if following and following.text[0].isupper() and following.lower not in LATIN_PLACE_NOUNS:
+    if (
+        following
+        and following.text[0].isupper()
+        and following.lower not in LATIN_PLACE_NOUNS
+        # "Sofia, Plovdiv" and "Sliven.\nRoma" are lists and sentence ends, not full names.
+        and text[tokens[index + width - 1].end : following.start] == " "
+    ):
         return False  # "Sofia Jaramillo", "Vladimir Dedijer": a person
     if any(p.is_town for p in settlements):
         return latin_context or key not in FOREIGN_LATIN
-    # A village's Latin name is often an English word or a first name ("German", "Vladimir").
-    return latin_context and _word_frequency(key, "en") < ENGLISH_WORD_ZIPF
+    # A village's Latin name is often a word of the text's language or a first name ("German",
+    # "Vladimir", "Bela"): English, German and French are the languages of most foreign news.
+    return latin_context and all(
+        _word_frequency(key, lang) < ENGLISH_WORD_ZIPF for lang in LATIN_NEWS_LANGUAGES
+    )
 
 
 def _derived_is_word(place: Place, token: Token, tokens: list[Token], index: int) -> bool:
@@ -222,9 +237,40 @@ def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list]
         key = normalise_name(surface)
         settlements = gazetteer.by_name.get(key, [])
         quarters = gazetteer.quarters.get(key, [])
+        if not settlements and is_latin(surface):
+            # Another spelling system than the gazetteer's ("Plowdiw", "Katuniţa").
+            settlements = gazetteer.latin.get(fold_latin(key), [])
         if settlements or quarters:
             return width, surface, settlements, quarters
     return None
+
+
+def _close_latin_town(text, tokens, index, gazetteer) -> tuple[int, str, list, list] | None:
+    """A town's Latin name spelt a little differently ("Veliko Turnov"), in text about
+    Bulgaria: the closest spelling of a town with the same initial, if close enough."""
+    from rapidfuzz import fuzz, process
+
+    choices = gazetteer.latin_towns_by_initial.get(tokens[index].lower[:1])
+    if not choices:
+        return None
+    for width in (2, 1):
+        last = index + width - 1
+        if last >= len(tokens) or not tokens[last].text[0].isupper():
+            continue
+        surface = text[tokens[index].start : tokens[last].end]
+        if len(surface) < FUZZY_MIN_CHARS or "\n" in surface:
+            continue
+        best = process.extractOne(
+            fold_latin(surface), list(choices), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE
+        )
+        if best is not None:
+            return width, surface, list(choices[best[0]]), []
+    return None
+
+
+def is_latin(surface: str) -> bool:
+    """Whether a name is written in Latin script (not Cyrillic)."""
+    return not CYRILLIC.search(surface)
 
 
 def find_names(
@@ -283,6 +329,8 @@ def find_names(
             index += 1
             continue
         found = _longest_name(text, tokens, index, gazetteer)
+        if found is None and latin_context and is_latin(token.text):
+            found = _close_latin_town(text, tokens, index, gazetteer)
         if found is None:
             index += 1
             continue
@@ -329,8 +377,8 @@ def find_names(
                 and _word_frequency(key, "bg") >= COMMON_WORD_ZIPF
             ):
                 continue  # "Победа за отбора...": a word that happens to open the sentence
-            if surface.isascii() and not _latin_place(
-                key, tokens, index - width, width, settlements, latin_context
+            if is_latin(surface) and not _latin_place(
+                text, key, tokens, index - width, width, settlements, latin_context
             ):
                 continue
         matches.append(

@@ -54,15 +54,14 @@ def _lexicons() -> dict[str, _Lexicon]:
 
 
 def _strong_hits(words: list[str], original: list[str], lexicon: _Lexicon) -> list[str]:
-    if (
-        lexicon.strong.isdisjoint(words)
-        and (lexicon.count_form not in words)
-        and not (lexicon.stems and any(w.startswith(lexicon.stems) for w in words))
-    ):
+    stemmed = set()
+    if lexicon.stems:  # over distinct words: a text repeats most of its words
+        stemmed = {w for w in set(words) if w.startswith(lexicon.stems)}
+    if lexicon.strong.isdisjoint(words) and (lexicon.count_form not in words) and not stemmed:
         return []
     hits = []
     for index, word in enumerate(words):
-        if word in lexicon.strong or (lexicon.stems and word.startswith(lexicon.stems)):
+        if word in lexicon.strong or word in stemmed:
             # English "Roma" is a proper noun; lower-case "roma" is mostly noise.
             if word == "roma" and not original[index][0].isupper():
                 continue
