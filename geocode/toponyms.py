@@ -48,10 +48,18 @@ NOT_A_SETTLEMENT_AFTER = {
     "площада", "пл", "хотел", "хотела", "ресторант", "стадион", "стадиона", "фирма",
     "фирмата", "компания", "компанията", "фондация", "фондацията", "сдружение", "кино",
     "river", "mount", "party", "club", "street", "hotel",
+    # Radio and television stations and clubs named with a town ("Дарик Сливен",
+    # "Локомотив Пловдив"), monuments and churches named after people.
+    "радио", "радиото", "дарик", "бнр", "бнт", "бтв", "тв", "телевизия", "локомотив",
+    "левски", "цска", "ботев", "славия", "спартак", "берое", "черноморец", "етър",
+    "лудогорец", "паметник", "паметника", "паметникът", "храм", "храма", "църква",
+    "църквата", "читалище", "читалището", "библиотека", "библиотеката",
 }  # fmt: skip
 # "Софийският университет" names an institution; "хисарското село" still names the town
 # (the label rule of the real set: the municipality's town is meant).
 NOT_A_MENTION_BEFORE = {"университет", "университета", "университетът"}
+COUNCIL_WORDS = {"общински", "общинския", "общинският", "общинска", "общинската", "областен"}
+VILLAGE_WORDS = {"село", "селище", "села", "селата"}
 NEAR_WORDS = {"край", "близо", "около", "near", "до"}
 ORIGIN_WORDS = {"от", "from"}
 IN_WORDS = {"в", "във", "in", "at"}
@@ -65,6 +73,12 @@ SURNAME_ENDINGS = ("ов", "ев", "ова", "ева", "ски", "ска", "ин
 # Latin names that mostly mean a place abroad in English text.
 FOREIGN_LATIN = {"montana", "kula", "lom", "roman", "tran", "bov", "troyan", "levski"}
 COMMON_WORD_ZIPF = 4.0
+# Quotes around names of schools, clubs, streets; a name within this many characters of both.
+OPENING_QUOTES = ("„", "«", '"', "“")
+CLOSING_QUOTES = ("“", "”", "»", '"')
+QUOTED_NAME_CHARS = 30
+# A name after these is the person who wrote or photographed the story.
+BYLINE_WORDS = {"автор", "снимка", "снимки", "фото", "репортер", "author", "photo", "by"}
 LATIN_NEWS_LANGUAGES = ("en", "de", "fr")
 # A misspelt town: at least this long and this close (rapidfuzz ratio, 0..100) to a spelling.
 FUZZY_MIN_CHARS = 6
@@ -227,6 +241,47 @@ def _derived_is_word(place: Place, token: Token, tokens: list[Token], index: int
     return not place.is_town and _word_frequency(token.lower, "bg") >= DERIVED_WORD_ZIPF
 
 
+def _is_page_furniture(text: str, start: int, end: int, town: bool) -> bool:
+    """A name glued to a number or a domain ("Plovdiv24.bg", "Сливен.бг") is a website; a
+    village's name that is a common word followed by a colon is a label ("Източник:"), where
+    a town's is a weather ticker or a headline ("Русе: +7", which names the town)."""
+    after = text[end : end + 2]
+    if after[:1].isdigit() or (after[:1] == "." and after[1:2].isalpha()):
+        return True
+    if after[:1] != ":" or town:
+        return False
+    return _word_frequency(text[start:end].lower(), "bg") >= COMMON_WORD_ZIPF
+
+
+def _in_short_quotes(text: str, start: int, end: int) -> bool:
+    """A name in a short quoted name ("ДГ „Детелина“", "читалище „Светлина 1922“",
+    "ул. „Перущица“ 16"): schools, clubs, streets and the like. Settlements are not quoted;
+    a long quoted span is speech, which can name places."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - QUOTED_NAME_CHARS) : start]
+    opening = max(before.rfind(q) for q in OPENING_QUOTES)
+    if opening == -1 or any(q in before[opening + 1 :] for q in CLOSING_QUOTES):
+        return False
+    rest = text[end : end + QUOTED_NAME_CHARS]
+    closing = [i for i in (rest.find(q) for q in CLOSING_QUOTES) if i != -1]
+    return bool(closing) and "\n" not in rest[: min(closing)]
+
+
+@cache
+def first_names() -> frozenset[str]:
+    path = shipped_data() / "lexicons" / "first_names.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        normalise_name(line) for line in lines if line.strip() and not line.startswith("#")
+    )
+
+
+def _first_name_like(surface: str) -> bool:
+    """Whether a village's name is a first name ("Боряна") or starts with one ("Васил
+    Левски"): as often a person as the village."""
+    return normalise_name(surface.split()[0]) in first_names()
+
+
 def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list] | None:
     """The longest gazetteer name (settlement or quarter) starting at token `index`."""
     token = tokens[index]
@@ -312,16 +367,12 @@ def find_names(
                 and not _derived_is_word(derived[0], token, tokens, index)
             ):
                 place, _ = derived
+                # "плевенското село Буковлък": the town only says where the village is.
+                role = "landmark" if following in VILLAGE_WORDS else _role(tokens, index)
+                if following in COUNCIL_WORDS:  # "Столичният общински съвет": an institution
+                    role = "institution"
                 matches.append(
-                    NameMatch(
-                        token.text,
-                        token.start,
-                        token.end,
-                        (place,),
-                        False,
-                        _role(tokens, index),
-                        "derived",
-                    )
+                    NameMatch(token.text, token.start, token.end, (place,), False, role, "derived")
                 )
             index += 1
             continue
@@ -364,12 +415,23 @@ def find_names(
                 )
             continue  # an unknown quarter is still not a settlement
         after_marker = previous in SETTLEMENT_MARKERS
+        start = tokens[index - width].start
         if not after_marker:
-            if _is_person(text, tokens, index - width, width):
+            if _is_person(text, tokens, index - width, width) or previous in BYLINE_WORDS:
+                continue
+            town = any(p.is_town for p in settlements)
+            if _is_page_furniture(text, start, end, town) or _in_short_quotes(text, start, end):
                 continue
             confirmed = _confirmed_nearby(tokens, index, gazetteer)
             if key in ambiguous and not confirmed:
                 continue
+            if (
+                not confirmed
+                and previous not in IN_WORDS
+                and _first_name_like(surface)
+                and not any(p.is_town or p.is_municipal_centre for p in settlements)
+            ):
+                continue  # "Боряна е майка на...", "паметник на Васил Левски": a person
             if (
                 _sentence_start(text, tokens, index - width)
                 and not confirmed
