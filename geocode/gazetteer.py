@@ -103,8 +103,12 @@ class Gazetteer:
         # Every Latin spelling of every settlement ("Plowdiw", "Pazardjik", "Katuniţa"),
         # folded to plain lower-case letters; asked only for names in Latin script.
         self.latin: dict[str, list[Place]] = defaultdict(list)
+        self.latin_quarters: dict[str, list[Place]] = defaultdict(list)
         for place in places:
-            if place.kind == "settlement":
+            if place.kind == "neighbourhood":
+                for spelling in {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}:
+                    self.latin_quarters[spelling].append(place)
+            elif place.kind == "settlement":
                 spellings = latin_variants(place.name)
                 spellings |= {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}
                 for spelling in spellings:

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from geocode.derived import CAPITAL_FORMS
 from geocode.gazetteer import Gazetteer, Place, normalise_name
 from geocode.importers import load_provinces
-from geocode.translit import fold_latin
+from geocode.translit import fold_latin, latin_variants
 from romareact.paths import shipped_data
 
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -37,6 +37,7 @@ SETTLEMENT_MARKERS = {
     "гр", "град", "града", "градче", "с", "село", "селото", "селата", "сс", "town", "village",
     "city",
 }  # fmt: skip
+LATIN_QUARTER_NOUNS = {"neighbourhood", "neighborhood", "district", "quarter", "quartier"}
 QUARTER_MARKERS = {"кв", "квартал", "квартала", "ж", "жк", "махала", "махалата", "neighbourhood"}
 PROVINCE_WORDS = {"област", "областта", "обл", "province", "region"}
 MUNICIPALITY_WORDS = {"община", "общината", "общ", "municipality"}
@@ -271,15 +272,16 @@ def _in_short_quotes(text: str, start: int, end: int) -> bool:
 def first_names() -> frozenset[str]:
     path = shipped_data() / "lexicons" / "first_names.txt"
     lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(
-        normalise_name(line) for line in lines if line.strip() and not line.startswith("#")
-    )
+    names = {normalise_name(line) for line in lines if line.strip() and not line.startswith("#")}
+    latin = {spelling for name in names for spelling in latin_variants(name)}  # "Vasil"
+    return frozenset(names | latin)
 
 
 def _first_name_like(surface: str) -> bool:
     """Whether a village's name is a first name ("Боряна") or starts with one ("Васил
     Левски"): as often a person as the village."""
-    return normalise_name(surface.split()[0]) in first_names()
+    first = normalise_name(surface.split()[0])
+    return first in first_names() or (is_latin(first) and fold_latin(first) in first_names())
 
 
 def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list] | None:
@@ -292,9 +294,11 @@ def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list]
         key = normalise_name(surface)
         settlements = gazetteer.by_name.get(key, [])
         quarters = gazetteer.quarters.get(key, [])
-        if not settlements and is_latin(surface):
+        if is_latin(surface) and not quarters:
             # Another spelling system than the gazetteer's ("Plowdiw", "Katuniţa").
-            settlements = gazetteer.latin.get(fold_latin(key), [])
+            folded = fold_latin(key)
+            settlements = settlements or gazetteer.latin.get(folded, [])
+            quarters = gazetteer.latin_quarters.get(folded, [])
         if settlements or quarters:
             return width, surface, settlements, quarters
     return None
@@ -399,8 +403,15 @@ def find_names(
             and (following.lower in PROVINCE_WORDS | MUNICIPALITY_WORDS)
         ):
             continue  # "Сливен област" names the province
-        if previous in QUARTER_MARKERS or (quarters and not settlements):
-            quarter = _pick_quarter(quarters, text, context, gazetteer, previous in QUARTER_MARKERS)
+        quarter_cue = previous in QUARTER_MARKERS or (
+            following is not None and following.lower in LATIN_QUARTER_NOUNS
+        )
+        if quarters and settlements and not quarter_cue and previous not in SETTLEMENT_MARKERS:
+            # A quarter's name that is also a village's: in a text naming the quarter's city
+            # it is the quarter ("Аспарухово" in news from Варна).
+            quarter_cue = _pick_quarter(quarters, text, context, gazetteer, True) is not None
+        if quarter_cue or (quarters and not settlements):
+            quarter = _pick_quarter(quarters, text, context, gazetteer, quarter_cue)
             if quarter is not None:
                 matches.append(
                     NameMatch(
@@ -456,12 +467,18 @@ def _pick_quarter(quarters, text, context, gazetteer, after_marker) -> Place | N
     if not quarters:
         return None
     said = f"{context}\n{text}".lower()
+    latin_said = None  # folded only when a text in Latin script needs it
     named = []
     for quarter in quarters:
         parent = gazetteer.parent(quarter)
         stem = parent.name.lower()
         if stem in said or any(form in said for form in _parent_forms(parent, gazetteer)):
             named.append(quarter)
+            continue
+        if latin_said is None:
+            latin_said = fold_latin(said) if not CYRILLIC.search(said[:200]) else ""
+        if latin_said and any(v in latin_said for v in latin_variants(parent.name)):
+            named.append(quarter)  # "Pobeda ... Bourgas"
     if named:
         return named[0] if after_marker or not named[0].needs_context else None
     if len(quarters) == 1 and not quarters[0].needs_context:

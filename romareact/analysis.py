@@ -51,5 +51,10 @@ class Analyzer:
 
 
 def roma_neighbourhoods(places: list[PlaceMention]) -> int:
-    """How many of the mentioned places were found through a Roma neighbourhood."""
-    return sum(1 for place in places if place.neighbourhood is not None)
+    """How many of the mentioned places were found through a Roma neighbourhood (other city
+    quarters, "cityquarter:" ids, say nothing about Roma)."""
+    return sum(
+        1
+        for place in places
+        if place.neighbourhood is not None and place.neighbourhood.id.startswith("quarter:")
+    )
