@@ -51,7 +51,8 @@ def load_scorer(directory: Path = REAL_SET):
 
 
 def load_gold(directory: Path = REAL_SET) -> dict[str, dict]:
-    return load_scorer(directory).load(directory / "articles.jsonl")
+    with open(directory / ARTICLES, encoding="utf-8") as handle:
+        return {g["id"]: g for g in map(json.loads, filter(str.strip, handle))}
 
 
 def fold_of(item_id: str, folds: int) -> int:
@@ -107,7 +108,7 @@ def groups(gold: dict, folds: int) -> dict[str, dict]:
         out[f"lang {g['lang']}"][item_id] = g
         if folds > 1:
             out[f"fold {fold_of(item_id, folds) + 1}/{folds}"][item_id] = g
-    return out
+    return dict(sorted(out.items(), key=lambda kv: (kv[0] != "all", kv[0])))
 
 
 def table(scorer, gold: dict, runs: dict[str, dict], folds: int) -> list[str]:

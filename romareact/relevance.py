@@ -65,6 +65,10 @@ def _strong_hits(words: list[str], original: list[str], lexicon: _Lexicon) -> li
             # English "Roma" is a proper noun; lower-case "roma" is mostly noise.
             if word == "roma" and not original[index][0].isupper():
                 continue
+            # "rom" is lower case in French and Italian ("quartier rom", "famiglie rom");
+            # "Rom" is Rome in German.
+            if word == "rom" and original[index][0].isupper():
+                continue
             hits.append(word)
         elif word == lexicon.count_form and index > 0:
             before = words[index - 1]
