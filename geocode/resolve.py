@@ -17,7 +17,11 @@ from geocode.toponyms import (
 )
 
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-LEAD_CHARS = 400  # where news puts the place of the main event
+LEAD_CHARS = 400
+# Below this confidence, with namesakes close behind, a place waits for an editor.
+REVIEW_CONFIDENCE = 0.5
+REVIEW_MARGIN = 0.75  # score points: a candidate this close was a real contender
+REVIEW_CANDIDATES = 4  # where news puts the place of the main event
 # Languages whose texts name Bulgarian villages mostly by accident ("Шуто Оризари").
 FOREIGN_LANGUAGES = {"mk", "sr", "ru", "ro"}
 ROLE_WEIGHT = {
@@ -43,6 +47,13 @@ class PlaceMention:
     primary: bool = False
     best_role: str = "other"
     neighbourhood: Place | None = None
+    # When the text did not decide between namesakes: the ones weighed, best first.
+    candidates: tuple[Place, ...] = ()
+
+    @property
+    def needs_review(self) -> bool:
+        """Unsure which namesake is meant: an editor picks before it is published."""
+        return len(self.candidates) > 1 and self.confidence < REVIEW_CONFIDENCE
 
     def as_dict(self) -> dict:
         """The shape of one entry in `romareact analyze` output."""
@@ -63,7 +74,16 @@ class PlaceMention:
         )
         if self.neighbourhood is not None:
             entry["neighbourhood"] = self.neighbourhood.name
+        if self.needs_review:
+            entry["needs_review"] = True
+            entry["candidates"] = self.candidate_dicts()
         return entry
+
+    def candidate_dicts(self) -> list[dict]:
+        return [
+            {"name": c.name, "province": c.province, "lat": c.lat, "lon": c.lon, "id": c.id}
+            for c in self.candidates
+        ]
 
 
 def _score(candidate: Place, cues: Cues, anchors: list[tuple[Place, str]]) -> float:
@@ -88,16 +108,18 @@ def _score(candidate: Place, cues: Cues, anchors: list[tuple[Place, str]]) -> fl
     return score + best
 
 
-def _resolve(match: NameMatch, cues: Cues, anchors) -> tuple[Place, float]:
+def _resolve(match: NameMatch, cues: Cues, anchors) -> tuple[Place, float, tuple[Place, ...]]:
+    """The likeliest candidate, a confidence, and the close runners-up (best first)."""
     candidates = match.candidates
     base = 0.9 if match.after_marker else 0.75 if match.via == "derived" else 0.8
     if len(candidates) == 1:
-        return candidates[0], base
+        return candidates[0], base, ()
     scored = sorted(((_score(c, cues, anchors), c) for c in candidates), key=lambda sc: -sc[0])
     margin = scored[0][0] - scored[1][0]
     # A thin margin means the text did not decide: say so with a low confidence.
-    confidence = min(base, 0.35 + margin / 5)
-    return scored[0][1], max(confidence, 0.2)
+    confidence = max(min(base, 0.35 + margin / 5), 0.2)
+    close = tuple(c for s, c in scored[:REVIEW_CANDIDATES] if scored[0][0] - s < REVIEW_MARGIN)
+    return scored[0][1], confidence, close
 
 
 def names_known_quarter(text: str, gazetteer: Gazetteer) -> bool:
@@ -152,17 +174,17 @@ def find_places(
             if len(m.candidates) == 1
         }
     )
-    resolved: dict[tuple, tuple[Place, float]] = {}
+    resolved: dict[tuple, tuple[Place, float, tuple[Place, ...]]] = {}
     mentions: dict[str, PlaceMention] = {}
 
-    def place_of(match: NameMatch) -> tuple[Place, float] | None:
+    def place_of(match: NameMatch) -> tuple[Place, float, tuple[Place, ...]] | None:
         correction = applicable(
             gazetteer.corrections.get(normalise_name(match.surface), []), cues.provinces
         )
         if correction is not None:
             if correction.place_id not in gazetteer.places:
                 return None  # an editor said: not a place, in this context
-            return gazetteer.places[correction.place_id], 0.95
+            return gazetteer.places[correction.place_id], 0.95, ()
         # The same name in the same role resolves the same way: score it once.
         memo = (match.candidates, match.after_marker, match.via)
         if memo not in resolved:
@@ -173,16 +195,17 @@ def find_places(
         found = place_of(match)
         if found is None:
             continue
-        place, confidence = found
+        place, confidence, close = found
         settlement = gazetteer.parent(place)
         known = mentions.get(settlement.id)
         if known is None:
             known = mentions[settlement.id] = PlaceMention(
                 settlement, match.surface, match.start, match.end, confidence, count=0,
-                best_role=match.role,
+                best_role=match.role, candidates=close,
             )  # fmt: skip
         known.count += 1
-        known.confidence = max(known.confidence, confidence)
+        if confidence > known.confidence:
+            known.confidence, known.candidates = confidence, close
         known.best_role = max(known.best_role, match.role, key=ROLE_WEIGHT.__getitem__)
         if place.kind == "neighbourhood" and known.neighbourhood is None:
             known.neighbourhood = place
