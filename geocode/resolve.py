@@ -21,7 +21,10 @@ LEAD_CHARS = 400
 # Below this confidence, with namesakes close behind, a place waits for an editor.
 REVIEW_CONFIDENCE = 0.5
 REVIEW_MARGIN = 0.75  # score points: a candidate this close was a real contender
-REVIEW_CANDIDATES = 4  # where news puts the place of the main event
+REVIEW_CANDIDATES = 4
+# A village within this distance of a town the text also names is the likelier event place.
+NEAR_TOWN_KM = 25.0
+SPECIFIC_BONUS = 1.5  # where news puts the place of the main event
 # Languages whose texts name Bulgarian villages mostly by accident ("Шуто Оризари").
 FOREIGN_LANGUAGES = {"mk", "sr", "ru", "ro"}
 ROLE_WEIGHT = {
@@ -215,9 +218,22 @@ def find_places(
     ordered = sorted(mentions.values(), key=lambda m: m.start)
     first = ordered[0].start
 
+    towns = [m.place for m in ordered if m.place.is_town or m.place.is_municipal_centre]
+
+    def located_by_a_town(mention: PlaceMention) -> bool:
+        """A village named beside the town near it ("Овощник край Казанлък"): news names
+        the town to say where the village is, and the village is where it happens."""
+        place = mention.place
+        if place.is_town or place.is_municipal_centre:
+            return False
+        return any(
+            distance_km(place, town) <= NEAR_TOWN_KM for town in towns if town.id != place.id
+        )
+
     def weight(mention: PlaceMention) -> float:
         return (
-            mention.count
+            (SPECIFIC_BONUS if located_by_a_town(mention) else 0.0)
+            + mention.count
             + (4.0 if mention.place.id in title_ids else 0.0)
             + (1.0 if mention.start < LEAD_CHARS else 0.0)
             + (1.0 if mention.start == first else 0.0)

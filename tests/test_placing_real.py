@@ -268,3 +268,12 @@ def test_utf8_read_as_windows_1252_is_repaired():
 def test_good_text_is_left_alone():
     for text in ("Café in München, naïve résumé.", "Ромите в Сливен.", ""):
         assert repair(text) == text
+
+
+def test_a_village_named_beside_its_town_is_where_it_happens(full_gazetteer):
+    text = (
+        "Кметът на Казанлък посети Овощник. В Казанлък обещаха ремонт на пътя, а в Овощник "
+        "жителите чакат от години."
+    )
+    places = find_places(text, full_gazetteer)
+    assert [m.place.name for m in places if m.primary] == ["Овощник"]
