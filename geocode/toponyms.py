@@ -19,6 +19,7 @@ from geocode.translit import fold_latin, latin_variants
 from romareact.paths import shipped_data
 
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+ABBREVIATED = re.compile(r"\b[^\W\d_a-zа-я]{2,}-[^\W\d_]")  # "РУП-Средец"
 WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 SENTENCE_END = re.compile(r"[.!?:;\n]\s*[\"„“”«»'(]*\s*$")
 BULGARIA_WORDS = ("bulgari", "българ", "бугари", "болгар", "bulgar")
@@ -149,8 +150,24 @@ def _province_names() -> dict[str, str]:
 def tokenize(text: str) -> list[Token]:
     lowered = text.lower()  # one call for the whole text; same offsets for Cyrillic and Latin
     if len(lowered) != len(text):  # a few characters change length when lowered ("İ")
-        return [Token(m[0], m[0].lower(), m.start(), m.end()) for m in WORD.finditer(text)]
-    return [Token(m[0], lowered[m.start() : m.end()], *m.span()) for m in WORD.finditer(text)]
+        tokens = [Token(m[0], m[0].lower(), m.start(), m.end()) for m in WORD.finditer(text)]
+    else:
+        tokens = [Token(m[0], lowered[m.start() : m.end()], *m.span()) for m in WORD.finditer(text)]
+    if "-" in text and ABBREVIATED.search(text):
+        tokens = [part for token in tokens for part in _split_abbreviation(token)]
+    return tokens
+
+
+def _split_abbreviation(token: Token) -> list[Token]:
+    """ "РУП-Средец", "СУПЗ-Варна": an institution's abbreviation and its town, two words."""
+    head, _, rest = token.text.partition("-")
+    if not rest or len(head) < 2 or not head.isupper() or not rest[:1].isupper():
+        return [token]
+    cut = token.start + len(head) + 1
+    return [
+        Token(head, token.lower[: len(head)], token.start, token.start + len(head)),
+        Token(rest, token.lower[len(head) + 1 :], cut, token.end),
+    ]
 
 
 def _sentence_start(text: str, tokens: list[Token], index: int) -> bool:
@@ -294,6 +311,9 @@ def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list]
         key = normalise_name(surface)
         settlements = gazetteer.by_name.get(key, [])
         quarters = gazetteer.quarters.get(key, [])
+        if width == 2 and not (settlements or quarters) and " " in key:
+            # A compound name written apart: "Зли дол" for Злидол.
+            settlements = gazetteer.by_name.get(key.replace(" ", ""), [])
         if is_latin(surface) and not quarters:
             # Another spelling system than the gazetteer's ("Plowdiw", "Katuniţa").
             folded = fold_latin(key)

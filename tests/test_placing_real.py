@@ -277,3 +277,14 @@ def test_a_village_named_beside_its_town_is_where_it_happens(full_gazetteer):
     )
     places = find_places(text, full_gazetteer)
     assert [m.place.name for m in places if m.primary] == ["Овощник"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Полицаи от РУП-Средец проверяват сигнала.", ["Средец"]),  # institution and its town
+        ("Жителите на Очин дол искат автобус.", ["Очиндол"]),  # a compound name written apart
+    ],
+)
+def test_abbreviated_institutions_and_compound_names(full_gazetteer, text, expected):
+    assert _names(text, full_gazetteer) == expected
