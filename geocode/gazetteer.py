@@ -7,7 +7,7 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sqlite_utils
 
@@ -52,7 +52,7 @@ class Place:
     def __hash__(self) -> int:
         return hash(self.id)
 
-    @property
+    @cached_property  # asked often; a frozen dataclass still keeps it in its __dict__
     def is_municipal_centre(self) -> bool:
         return bool(self.municipality) and normalise_name(self.municipality) == normalise_name(
             self.name
@@ -109,7 +109,7 @@ class Gazetteer:
                 for spelling in {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}:
                     self.latin_quarters[spelling].append(place)
             elif place.kind == "settlement":
-                spellings = latin_variants(place.name)
+                spellings = set(latin_variants(place.name))
                 spellings |= {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}
                 for spelling in spellings:
                     self.latin[spelling].append(place)
@@ -120,6 +120,7 @@ class Gazetteer:
             towns = [p for p in matches if p.is_town]
             if towns:
                 self.latin_towns_by_initial[spelling[:1]][spelling] = towns
+        self.latin_town_spellings = {k: list(v) for k, v in self.latin_towns_by_initial.items()}
         widths = [key.count(" ") + 1 for key in [*self.by_name, *self.quarters]]
         self.max_name_words = max(widths, default=1)
         self.municipalities = {normalise_name(p.municipality) for p in places if p.municipality}

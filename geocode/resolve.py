@@ -227,7 +227,10 @@ def find_places(
         if place.is_town or place.is_municipal_centre:
             return False
         return any(
-            distance_km(place, town) <= NEAR_TOWN_KM for town in towns if town.id != place.id
+            abs(town.lat - place.lat) < 0.25  # ~28 km: most towns are farther, skip the sums
+            and distance_km(place, town) <= NEAR_TOWN_KM
+            for town in towns
+            if town.id != place.id
         )
 
     def weight(mention: PlaceMention) -> float:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import NamedTuple
 
+from rapidfuzz import fuzz, process
+
 from geocode.derived import CAPITAL_FORMS
 from geocode.gazetteer import Gazetteer, Place, normalise_name
 from geocode.importers import load_provinces
@@ -304,6 +306,7 @@ def _first_name_like(surface: str) -> bool:
 def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list] | None:
     """The longest gazetteer name (settlement or quarter) starting at token `index`."""
     token = tokens[index]
+    latin = is_latin(token.text)  # a name starting in Latin script is Latin throughout
     for width in range(min(gazetteer.max_name_words, len(tokens) - index), 0, -1):
         surface = text[token.start : tokens[index + width - 1].end]
         if "\n" in surface:
@@ -314,9 +317,9 @@ def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list]
         if width == 2 and not (settlements or quarters) and " " in key:
             # A compound name written apart: "Зли дол" for Злидол.
             settlements = gazetteer.by_name.get(key.replace(" ", ""), [])
-        if is_latin(surface) and not quarters:
+        if latin and not quarters:
             # Another spelling system than the gazetteer's ("Plowdiw", "Katuniţa").
-            folded = fold_latin(key)
+            folded = key if key.isascii() else fold_latin(key)
             settlements = settlements or gazetteer.latin.get(folded, [])
             quarters = gazetteer.latin_quarters.get(folded, [])
         if settlements or quarters:
@@ -327,11 +330,12 @@ def _longest_name(text, tokens, index, gazetteer) -> tuple[int, str, list, list]
 def _close_latin_town(text, tokens, index, gazetteer) -> tuple[int, str, list, list] | None:
     """A town's Latin name spelt a little differently ("Veliko Turnov"), in text about
     Bulgaria: the closest spelling of a town with the same initial, if close enough."""
-    from rapidfuzz import fuzz, process
-
     choices = gazetteer.latin_towns_by_initial.get(tokens[index].lower[:1])
     if not choices:
         return None
+    spellings = gazetteer.latin_town_spellings[tokens[index].lower[:1]]
+    if _word_frequency(tokens[index].lower, "en") >= COMMON_WORD_ZIPF:
+        return None  # "The", "Police": a common word opens no misspelt town's name
     for width in (2, 1):
         last = index + width - 1
         if last >= len(tokens) or not tokens[last].text[0].isupper():
@@ -340,7 +344,7 @@ def _close_latin_town(text, tokens, index, gazetteer) -> tuple[int, str, list, l
         if len(surface) < FUZZY_MIN_CHARS or "\n" in surface:
             continue
         best = process.extractOne(
-            fold_latin(surface), list(choices), scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE
+            fold_latin(surface), spellings, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE
         )
         if best is not None:
             return width, surface, list(choices[best[0]]), []
@@ -371,6 +375,7 @@ def find_names(
     ambiguous = ambiguous_names()
     latin_context = in_bulgaria or mentions_bulgaria(text, context)
     matches: list[NameMatch] = []
+    said = _Said(text, context)
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -429,9 +434,9 @@ def find_names(
         if quarters and settlements and not quarter_cue and previous not in SETTLEMENT_MARKERS:
             # A quarter's name that is also a village's: in a text naming the quarter's city
             # it is the quarter ("Аспарухово" in news from Варна).
-            quarter_cue = _pick_quarter(quarters, text, context, gazetteer, True) is not None
+            quarter_cue = _pick_quarter(quarters, said, gazetteer, True) is not None
         if quarter_cue or (quarters and not settlements):
-            quarter = _pick_quarter(quarters, text, context, gazetteer, quarter_cue)
+            quarter = _pick_quarter(quarters, said, gazetteer, quarter_cue)
             if quarter is not None:
                 matches.append(
                     NameMatch(
@@ -482,23 +487,37 @@ def find_names(
     return matches
 
 
-def _pick_quarter(quarters, text, context, gazetteer, after_marker) -> Place | None:
+class _Said:
+    """What a text (with its title) says, lower-cased once, and which towns it names:
+    asked for every quarter's name, so each answer is kept for the rest of the text."""
+
+    def __init__(self, text: str, context: str):
+        self.text = f"{context}\n{text}".lower()
+        self._latin: str | None = None
+        self._named: dict[str, bool] = {}
+
+    def names(self, parent: Place, gazetteer: Gazetteer) -> bool:
+        known = self._named.get(parent.id)
+        if known is None:
+            known = self._named[parent.id] = self._names(parent, gazetteer)
+        return known
+
+    def _names(self, parent: Place, gazetteer: Gazetteer) -> bool:
+        said = self.text
+        if parent.name.lower() in said or any(
+            form in said for form in _parent_forms(parent, gazetteer)
+        ):
+            return True
+        if self._latin is None:  # folded only when a text in Latin script needs it
+            self._latin = fold_latin(said) if not CYRILLIC.search(said[:200]) else ""
+        return bool(self._latin) and any(v in self._latin for v in latin_variants(parent.name))
+
+
+def _pick_quarter(quarters, said: _Said, gazetteer, after_marker) -> Place | None:
     """The quarter whose settlement the text also names; a plain-word name needs a marker."""
     if not quarters:
         return None
-    said = f"{context}\n{text}".lower()
-    latin_said = None  # folded only when a text in Latin script needs it
-    named = []
-    for quarter in quarters:
-        parent = gazetteer.parent(quarter)
-        stem = parent.name.lower()
-        if stem in said or any(form in said for form in _parent_forms(parent, gazetteer)):
-            named.append(quarter)
-            continue
-        if latin_said is None:
-            latin_said = fold_latin(said) if not CYRILLIC.search(said[:200]) else ""
-        if latin_said and any(v in latin_said for v in latin_variants(parent.name)):
-            named.append(quarter)  # "Pobeda ... Bourgas"
+    named = [q for q in quarters if said.names(gazetteer.parent(q), gazetteer)]
     if named:
         return named[0] if after_marker or not named[0].needs_context else None
     if len(quarters) == 1 and not quarters[0].needs_context:

@@ -1,4 +1,7 @@
-"""Bulgarian Cyrillic to Latin, by the official Streamlined System (2009 Transliteration Act)."""
+"""Bulgarian Cyrillic to Latin, by the official Streamlined System (2009 Transliteration Act),
+and the other spellings of Bulgarian names met in foreign news."""
+
+from functools import lru_cache
 
 _LETTERS = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ж": "zh", "з": "z",
@@ -52,13 +55,14 @@ _SYSTEMS = {
 }  # fmt: skip
 
 
-def latin_variants(name: str) -> set[str]:
+@lru_cache(maxsize=4096)
+def latin_variants(name: str) -> frozenset[str]:
     """The name in every spelling system above, lower case and without diacritics."""
     lower = name.lower()
     variants = {fold_latin(to_latin(lower))}
     for letters in _SYSTEMS.values():
         variants.add("".join(letters.get(ch, _LETTERS.get(ch, ch)) for ch in lower))
-    return {v for v in variants if v.isascii()}
+    return frozenset(v for v in variants if v.isascii())
 
 
 def fold_latin(text: str) -> str:

@@ -53,10 +53,13 @@ def _lexicons() -> dict[str, _Lexicon]:
     return lexicons
 
 
-def _strong_hits(words: list[str], original: list[str], lexicon: _Lexicon) -> list[str]:
+def _strong_hits(
+    words: list[str], original: list[str], lexicon: _Lexicon, stem_words: set[str]
+) -> list[str]:
+    """`stem_words`: the text's words that begin with any lexicon's stem."""
     stemmed = set()
-    if lexicon.stems:  # over distinct words: a text repeats most of its words
-        stemmed = {w for w in set(words) if w.startswith(lexicon.stems)}
+    if lexicon.stems and stem_words:
+        stemmed = {w for w in stem_words if w.startswith(lexicon.stems)}
     if lexicon.strong.isdisjoint(words) and (lexicon.count_form not in words) and not stemmed:
         return []
     hits = []
@@ -94,9 +97,12 @@ def score_text(text: str, title: str | None = None, roma_places: int = 0) -> Rel
     matched: list[str] = []
     body_words = [w.lower() for w in body_original]
     title_words = [w.lower() for w in title_original]
+    # Over distinct words, once for all lexicons: a text repeats most of its words.
+    stems = _stems()
+    stem_words = {w for w in {*body_words, *title_words} if w.startswith(stems)}
     for lexicon in lexicons.values():
-        body = _strong_hits(body_words, body_original, lexicon)
-        head = _strong_hits(title_words, title_original, lexicon)
+        body = _strong_hits(body_words, body_original, lexicon, stem_words)
+        head = _strong_hits(title_words, title_original, lexicon, stem_words)
         traps = sum(lowered.count(trap) for trap in lexicon.traps)
         hits = max(0, len(body) + len(head) - traps)
         if not hits:
