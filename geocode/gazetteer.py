@@ -100,27 +100,7 @@ class Gazetteer:
             else:
                 for name in names:
                     self.by_name[normalise_name(name)].append(place)
-        # Every Latin spelling of every settlement ("Plowdiw", "Pazardjik", "Katuniţa"),
-        # folded to plain lower-case letters; asked only for names in Latin script.
-        self.latin: dict[str, list[Place]] = defaultdict(list)
-        self.latin_quarters: dict[str, list[Place]] = defaultdict(list)
-        for place in places:
-            if place.kind == "neighbourhood":
-                for spelling in {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}:
-                    self.latin_quarters[spelling].append(place)
-            elif place.kind == "settlement":
-                spellings = set(latin_variants(place.name))
-                spellings |= {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}
-                for spelling in spellings:
-                    self.latin[spelling].append(place)
-        # Towns' spellings by initial, for close spellings ("Veliko Turnov"); villages are too
-        # many and too alike for a near match to mean anything.
-        self.latin_towns_by_initial: dict[str, dict[str, list[Place]]] = defaultdict(dict)
-        for spelling, matches in self.latin.items():
-            towns = [p for p in matches if p.is_town]
-            if towns:
-                self.latin_towns_by_initial[spelling[:1]][spelling] = towns
-        self.latin_town_spellings = {k: list(v) for k, v in self.latin_towns_by_initial.items()}
+        self._places_list = places  # for the Latin index, built when first asked
         widths = [key.count(" ") + 1 for key in [*self.by_name, *self.quarters]]
         self.max_name_words = max(widths, default=1)
         self.municipalities = {normalise_name(p.municipality) for p in places if p.municipality}
@@ -172,6 +152,47 @@ class Gazetteer:
             index = self.quarters if place and place.kind == "neighbourhood" else self.by_name
             if place and place not in index[correction.surface]:
                 index[correction.surface].append(place)
+
+    @cached_property
+    def _latin_index(self) -> tuple[dict, dict, dict, dict]:
+        """Every Latin spelling of every settlement ("Plowdiw", "Pazardjik", "Katuniţa") and
+        quarter, folded to plain lower-case letters, and the towns' spellings by initial for
+        close spellings ("Veliko Turnov"; villages are too many and too alike for a near
+        match to mean anything). Built on the first Latin-script name asked about (about a
+        third of a second): Bulgarian text never pays for it."""
+        latin: dict[str, list[Place]] = defaultdict(list)
+        quarters: dict[str, list[Place]] = defaultdict(list)
+        for place in self._places_list:
+            folded = {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}
+            if place.kind == "neighbourhood":
+                for spelling in folded:
+                    quarters[spelling].append(place)
+            elif place.kind == "settlement":
+                for spelling in folded | latin_variants(place.name):
+                    latin[spelling].append(place)
+        by_initial: dict[str, dict[str, list[Place]]] = defaultdict(dict)
+        for spelling, matches in latin.items():
+            towns = [p for p in matches if p.is_town]
+            if towns:
+                by_initial[spelling[:1]][spelling] = towns
+        spellings = {initial: list(towns) for initial, towns in by_initial.items()}
+        return dict(latin), dict(quarters), dict(by_initial), spellings
+
+    @property
+    def latin(self) -> dict[str, list[Place]]:
+        return self._latin_index[0]
+
+    @property
+    def latin_quarters(self) -> dict[str, list[Place]]:
+        return self._latin_index[1]
+
+    @property
+    def latin_towns_by_initial(self) -> dict[str, dict[str, list[Place]]]:
+        return self._latin_index[2]
+
+    @property
+    def latin_town_spellings(self) -> dict[str, list[str]]:
+        return self._latin_index[3]
 
     def names_latin_town(self, text: str) -> bool:
         """Whether a Latin-script name of a Bulgarian town occurs in the text."""
