@@ -59,7 +59,10 @@ _UPSERT_ITEM = (
     )
     + " returning cluster_locked"
 )
-_MENTION_COLUMNS = ("item_id", "place_id", "start", "end", "surface", "confidence", "is_primary")
+_MENTION_COLUMNS = (
+    "item_id", "place_id", "start", "end", "surface", "confidence", "is_primary",
+    "needs_review", "candidates",  # issue 16: unsure namesakes wait for an editor
+)  # fmt: skip
 _QUOTED_MENTION_COLUMNS = ", ".join(f'"{c}"' for c in _MENTION_COLUMNS)  # "end": an SQL word
 _INSERT_MENTION = (
     f"insert or replace into mentions ({_QUOTED_MENTION_COLUMNS})"
@@ -210,6 +213,12 @@ def stored_row(adapter) -> tuple[dict, list[dict]]:
             "surface": mention.surface,
             "confidence": mention.confidence,
             "is_primary": int(mention.primary),
+            "needs_review": int(mention.needs_review),
+            "candidates": (
+                json.dumps(mention.candidate_dicts(), ensure_ascii=False)
+                if mention.needs_review
+                else None
+            ),
         }
         for mention in adapter.get("places") or []
     ]
@@ -240,7 +249,8 @@ def write_item(db, row: dict, mentions: list[dict]) -> bool:
     if mentions:
         if chosen:
             mentions = [{**m, "is_primary": 0} for m in mentions]
-        db.conn.executemany(_INSERT_MENTION, [[m[c] for c in _MENTION_COLUMNS] for m in mentions])
+        rows = [[m.get(c) for c in _MENTION_COLUMNS] for m in mentions]  # older hand-offs lack some
+        db.conn.executemany(_INSERT_MENTION, rows)
     return clustered
 
 

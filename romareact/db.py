@@ -403,6 +403,16 @@ def index_pending_items(db: sqlite_utils.Database) -> int:
         return db.execute("update items set search_pending = null where search_pending").rowcount
 
 
+def _newsroom_13_mentions_review(db: sqlite_utils.Database) -> None:
+    """A mention the analysis was unsure of waits for an editor, with the namesakes it
+    weighed (JSON: [{"id", "name", "province", "lat", "lon"}], best first)."""
+    columns = db["mentions"].columns_dict
+    if "needs_review" not in columns:
+        db["mentions"].add_column("needs_review", int)
+    if "candidates" not in columns:
+        db["mentions"].add_column("candidates", str)
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 NEWSROOM_MIGRATIONS: list[Migration] = [
@@ -414,6 +424,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (6, "events.sensitive, events.category_origin", _newsroom_6_event_curation),
     (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
+    (13, "mentions.needs_review, mentions.candidates", _newsroom_13_mentions_review),
 ]
 
 

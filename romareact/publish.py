@@ -37,6 +37,7 @@ select * from (
   join mentions on mentions.item_id = items.id and mentions.is_primary = 1
   where items.status = 'approved'
      or (:unreviewed and items.status = 'new' and items.roma_related = 1
+         and not coalesce(mentions.needs_review, 0)  -- an unsure place waits for an editor
          and items.source_id is not '"""
     + COMMUNITY_SOURCE
     + """')

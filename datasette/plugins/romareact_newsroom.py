@@ -392,6 +392,20 @@ def highlight(text: str, surfaces: list[str]) -> Markup:
     return Markup("").join(parts)
 
 
+def unsure_mentions(mentions) -> list[dict]:
+    """The places the analysis was unsure of, each with the namesakes it weighed."""
+    out = []
+    for mention in mentions:
+        if mention["needs_review"]:
+            try:
+                weighed = json.loads(mention["candidates"] or "[]")
+            except ValueError:
+                weighed = []
+            out.append({"surface": mention["surface"], "name": mention["name"],
+                        "is_primary": bool(mention["is_primary"]), "weighed": weighed})  # fmt: skip
+    return out
+
+
 async def item_page(datasette, request):
     _require(request)
     item_id = request.url_vars["item_id"]
@@ -415,6 +429,7 @@ async def item_page(datasette, request):
         )
     ).rows
     primary = next((m for m in mentions if m["is_primary"]), None)
+    unsure = unsure_mentions(mentions)
     # Namesakes: every settlement called like a mentioned place, in any province.
     names = sorted({m["name"] for m in mentions} | {m["surface"] for m in mentions if m["surface"]})
     candidates = (
@@ -470,6 +485,7 @@ async def item_page(datasette, request):
         text_html=highlight(item["full_text"] or item["summary"] or "", surfaces),
         mentions=mentions,
         primary=primary,
+        unsure=unsure,
         candidates=candidates,
         found=found,
         search=search,
