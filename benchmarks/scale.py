@@ -200,7 +200,7 @@ def _strip_to(directory: Path, old: dict, new: dict) -> None:
     migrations, so the older tree meets the schema it made itself."""
     for name in ("newsroom", "public"):
         conn = sqlite3.connect(directory / f"{name}.db")
-        extra = new[name] - old[name]
+        extra = {n for n in new[name] - old[name] if not n.startswith("sqlite_")}
         for kind, obj in conn.execute("select type, name from sqlite_master").fetchall():
             if obj in extra and kind in ("trigger", "index", "view"):
                 conn.execute(f'drop {kind} if exists "{obj}"')
