@@ -227,3 +227,19 @@ def test_queue_rows_read_the_queue_index_without_sorting(workspace, status, extr
         assert "USE TEMP B-TREE" not in plan, plan
         assert "items_queue" in plan, plan
     _assert_no_scan(plan, tables=("mentions", "events", "i"))
+
+
+def test_publish_full_repairs_a_restored_older_public_database(workspace, data_dir):
+    from click.testing import CliRunner
+
+    from romareact.cli import cli
+
+    newsroom, public = workspace.newsroom, workspace.public
+    # An older public database: without one event, with a stale title on another.
+    public.execute("delete from events where id = 'i6'")
+    public.execute("update events set title = 'старо' where id = 'i7'")
+    assert export_public(newsroom, public) == 19  # nothing changed in the newsroom
+    result = CliRunner().invoke(cli, ["publish", "--full", "--data-dir", str(data_dir)])
+    assert result.exit_code == 0, result.output
+    assert "20 events published" in result.output
+    assert public["events"].get("i7")["title"] == "Новина 7"
