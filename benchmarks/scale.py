@@ -167,7 +167,6 @@ def _copy_scaled(source: Path, directory: Path, size: int) -> None:
     _progress(f"{label(size)}: search index ({time.perf_counter() - started:.0f} s)")
     refresh_events(newsroom)
     export_public(newsroom, workspace.public)
-    newsroom.execute("analyze")
     _progress(f"{label(size)} built in {time.perf_counter() - started:.0f} s")
     workspace.close()
 
