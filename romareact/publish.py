@@ -265,30 +265,29 @@ def export_public(
     lands in the public changelog; only changed rows are written, so public search re-indexes
     only them. The areas table follows the gazetteer.
     """
-    pending = newsroom.execute("select max(id) from publish_pending").fetchone()[0]
-    full = full or public.execute("select 1 from events limit 1").fetchone() is None
-    if full:
-        rows = list(newsroom.query(_PUBLIC_ROWS))
-    else:
-        ids = [
-            row[0]
-            for row in newsroom.execute(
-                "select event_id from publish_pending where id <= ?", [pending or 0]
-            )
-        ]
-        rows = []
-        for start in range(0, len(ids), 500):
-            rows.extend(
-                newsroom.query(
-                    _PUBLIC_ROWS + " and events.id in (select value from json_each(?))",
-                    [json.dumps(ids[start : start + 500])],
-                )
-            )
-    areas = _area_rows(newsroom)
+    # Under the public write lock from the start: two exports at once (the web app, a crawl)
+    # take turns, so neither writes rows older than the other's.
     with write_transaction(public):
+        pending = newsroom.execute("select max(id) from publish_pending").fetchone()[0]
+        full = full or public.execute("select 1 from events limit 1").fetchone() is None
         if full:
+            rows = list(newsroom.query(_PUBLIC_ROWS))
             old = {row["id"]: row for row in public["events"].rows}
         else:
+            ids = [
+                row[0]
+                for row in newsroom.execute(
+                    "select event_id from publish_pending where id <= ?", [pending or 0]
+                )
+            ]
+            rows = []
+            for start in range(0, len(ids), 500):
+                rows.extend(
+                    newsroom.query(
+                        _PUBLIC_ROWS + " and events.id in (select value from json_each(?))",
+                        [json.dumps(ids[start : start + 500])],
+                    )
+                )
             old = {
                 row["id"]: row
                 for row in public.query(
@@ -296,6 +295,7 @@ def export_public(
                     [json.dumps(ids)],
                 )
             }
+        areas = _area_rows(newsroom)
         # Rows that differ in any column are written (a changed source link too), the rest
         # are left alone; _changes says which of those changes the public can see.
         differing = [r for r in rows if _differs(old.get(r["id"]), r)]
