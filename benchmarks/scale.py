@@ -183,7 +183,7 @@ folder = pathlib.Path(tempfile.mkdtemp())
 out = {}
 for name, opener in (("newsroom", open_newsroom), ("public", open_public)):
     db = opener(folder / f"{name}.db")
-    out[name] = [r[0] for r in db.execute("select name from sqlite_master")]
+    out[name] = dict(db.execute("select name, sql from sqlite_master").fetchall())
     out[name + "_migrations"] = [r[0] for r in db.execute("select id from _migrations")]
 print(json.dumps(out))
 """
@@ -191,21 +191,26 @@ print(json.dumps(out))
         [sys.executable, "-c", script], env=_env(tree), capture_output=True, text=True,
         check=True, cwd="/tmp",
     )  # fmt: skip
-    return {k: set(v) for k, v in json.loads(result.stdout).items()}
+    return {k: v if isinstance(v, dict) else set(v) for k, v in json.loads(result.stdout).items()}
 
 
 def _strip_to(directory: Path, old: dict, new: dict) -> None:
-    """Drop from a copy the schema objects only the newer tree creates, and forget its
-    migrations, so the older tree meets the schema it made itself."""
+    """Drop from a copy the schema objects only the newer tree creates, put back the
+    indexes, triggers and views it dropped, and forget its migrations, so the older tree
+    meets the schema it made itself."""
     for name in ("newsroom", "public"):
         conn = sqlite3.connect(directory / f"{name}.db")
-        extra = {n for n in new[name] - old[name] if not n.startswith("sqlite_")}
+        extra = {n for n in new[name].keys() - old[name].keys() if not n.startswith("sqlite_")}
         for kind, obj in conn.execute("select type, name from sqlite_master").fetchall():
             if obj in extra and kind in ("trigger", "index", "view"):
                 conn.execute(f'drop {kind} if exists "{obj}"')
         for kind, obj in conn.execute("select type, name from sqlite_master").fetchall():
             if obj in extra and kind == "table":
                 conn.execute(f'drop table if exists "{obj}"')
+        present = {row[0] for row in conn.execute("select name from sqlite_master")}
+        for obj, sql in old[name].items():
+            if obj not in present and sql and not sql.lower().startswith("create table"):
+                conn.execute(sql)
         for number in new[f"{name}_migrations"] - old[f"{name}_migrations"]:
             conn.execute("delete from _migrations where id = ?", [number])
         conn.commit()

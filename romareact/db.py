@@ -410,6 +410,8 @@ def _newsroom_9_incremental(db: sqlite_utils.Database) -> None:
         "create index if not exists items_queue_all on items(relevance is null, "
         "relevance desc, coalesce(published, fetched) desc, id)"
     )
+    # The queue's index starts with the status too: the old one would only cost writes.
+    db.execute("drop index if exists idx_items_status_relevance")
     # Change tracking for incremental publishing, kept by triggers so that every writer
     # (crawlers, editors, the CLI, plain SQL) is seen: stories whose items changed since
     # the last refresh_events, and events changed since the last export_public (a new
