@@ -243,3 +243,30 @@ def test_publish_full_repairs_a_restored_older_public_database(workspace, data_d
     assert result.exit_code == 0, result.output
     assert "20 events published" in result.output
     assert public["events"].get("i7")["title"] == "Новина 7"
+
+
+def test_queue_counts_come_from_the_kept_table_and_stop_at_the_cap(workspace, data_dir):
+    from test_newsroom import PASSWORD, Browser
+
+    from datasette.plugins import pm
+    from romareact.serve import make_datasette
+    from romareact.users import add_user
+
+    add_user(workspace.newsroom, "maria", PASSWORD, "editor", actor="test")
+    datasette = make_datasette(data_dir)
+    editor = Browser(datasette)
+    editor.login("maria")
+    page = editor.get("/newsroom/-/queue").text
+    assert 'data-count="new">10<' in page and 'data-count="approved">20<' in page
+    # The kept table, not a count of the items, answers the unfiltered view.
+    workspace.newsroom.execute("update item_status_counts set n = 7 where status = 'new'")
+    assert 'data-count="new">7<' in editor.get("/newsroom/-/queue").text
+    # A filtered view counts the items themselves, up to the cap.
+    assert 'data-count="new">10<' in editor.get("/newsroom/-/queue?source=demo-a").text
+    plugin = next(p for p in pm.get_plugins() if getattr(p, "COUNT_CAP", None))
+    cap, plugin.COUNT_CAP = plugin.COUNT_CAP, 25
+    try:
+        page = editor.get("/newsroom/-/queue?source=demo-a").text
+    finally:
+        plugin.COUNT_CAP = cap
+    assert 'data-count="new">' in page and "+<" in page
