@@ -246,12 +246,12 @@ limit :limit offset :offset
 """
 # This order is the items_queue index's (migration 9): a page reads PAGE_SIZE entries of
 # it instead of sorting the backlog. Counts under a filter stop at COUNT_CAP items.
-COUNT_CAP = 10_000
+COUNT_CAP = 2_000
 
 
 async def queue_counts(newsroom, clauses: list[str], params: dict) -> dict:
     """Items per status: kept by triggers when nothing is filtered; else counted up to
-    COUNT_CAP ("10000+": at least that many), "?" when even that takes too long."""
+    COUNT_CAP ("2000+": at least that many), "?" when even that takes too long."""
     if clauses == ["1 = 1"]:
         rows = (await newsroom.execute("select status, n from item_status_counts")).rows
         return {row["status"]: row["n"] for row in rows}
