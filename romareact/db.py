@@ -410,8 +410,10 @@ def _newsroom_9_incremental(db: sqlite_utils.Database) -> None:
         "create index if not exists items_queue_all on items(relevance is null, "
         "relevance desc, coalesce(published, fetched) desc, id)"
     )
-    # The queue's index starts with the status too: the old one would only cost writes.
+    # The queue's index starts with the status too, and items_story finds a story's items
+    # (cluster_id alone misses the story's first item): the old ones would only cost writes.
     db.execute("drop index if exists idx_items_status_relevance")
+    db.execute("drop index if exists idx_items_cluster_id")
     # Change tracking for incremental publishing, kept by triggers so that every writer
     # (crawlers, editors, the CLI, plain SQL) is seen: stories whose items changed since
     # the last refresh_events, and events changed since the last export_public (a new

@@ -237,7 +237,8 @@ select items.id, items.title, items.published, items.fetched, items.relevance, i
        case when parent.id is not null then parent.name || ', ' || places.name
             else places.name end as place,
        places.province, events.category, coalesce(items.cluster_id, items.id) as story,
-       (select count(*) from items as i where i.cluster_id = items.cluster_id) as story_items
+       (select count(*) from items as i
+         where coalesce(i.cluster_id, i.id) = coalesce(items.cluster_id, items.id)) as story_items
 {from_}
 where {where}
 order by items.relevance is null, items.relevance desc,
