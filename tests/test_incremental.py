@@ -270,3 +270,22 @@ def test_queue_counts_come_from_the_kept_table_and_stop_at_the_cap(workspace, da
     finally:
         plugin.COUNT_CAP = cap
     assert 'data-count="new">' in page and "+<" in page
+
+
+def test_migration_9_on_an_existing_newsroom_counts_and_publishes_everything_once(data_dir):
+    from romareact.db import NEWSROOM_MIGRATIONS, connect, migrate
+
+    newsroom = connect(data_dir / "old.db")
+    migrate(newsroom, [m for m in NEWSROOM_MIGRATIONS if m[0] < 9])
+    newsroom["places"].insert({"id": "p1", "name": "Сливен", "kind": "settlement",
+                               "lat": 42.68, "lon": 26.32})  # fmt: skip
+    for n in range(1, 6):
+        add_story(newsroom, n, f"Новина {n}", "p1")
+    newsroom.execute("update items set status = 'approved' where id in ('i1', 'i2')")
+    assert migrate(newsroom, NEWSROOM_MIGRATIONS) == [9]
+    assert migrate(newsroom, NEWSROOM_MIGRATIONS) == []  # once only
+    kept, real = _counts(newsroom)
+    assert kept == real == {"new": 3, "irrelevant": 0, "approved": 2, "rejected": 0}
+    # Items stored before the upgrade and never refreshed are looked at by the next publish.
+    assert refresh_events(newsroom)["changed"] == 2
+    assert refresh_events(newsroom)["changed"] == 0
