@@ -310,17 +310,25 @@ def table(sizes: list[int], results: dict[str, dict[int, dict]]) -> str:
     return "\n".join(lines)
 
 
-def public_table(sizes: list[int]) -> str | None:
-    """The public side's table, from benchmarks/scale_public.py where it exists."""
+def public_table(sizes: list[int], code: Path | None = None) -> str | None:
+    """The public side's table, from benchmarks/scale_public.py where it exists (given the
+    older tree as its baseline when it takes one)."""
     if importlib.util.find_spec("benchmarks.scale_public") is None:
         return None
+    import inspect
+
     from benchmarks.scale_public import public_rows
 
-    rows = public_rows(sizes)
+    if code is not None and "baseline" in inspect.signature(public_rows).parameters:
+        rows = public_rows(sizes, baseline=code)
+    else:
+        rows = public_rows(sizes)
     header = ["public events", *(label(s) for s in sizes)]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for title, figures in rows:
-        lines.append("| " + " | ".join([title, *(str(figures.get(s, "—")) for s in sizes)]) + " |")
+        # Figures keyed by size or by its label ("100k").
+        cells = [str(figures.get(s, figures.get(label(s), "—"))) for s in sizes]
+        lines.append("| " + " | ".join([title, *cells]) + " |")
     return "\n".join(lines)
 
 
@@ -354,7 +362,7 @@ def main(argv: list[str] | None = None) -> None:
             results[version][size] = run_measurements(work, tree, names, args.timeout)
             shutil.rmtree(work)
     print(table(sizes, results))
-    public = public_table(sizes)
+    public = public_table(sizes, args.code)
     if public:
         print()
         print(public)
