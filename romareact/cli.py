@@ -406,6 +406,31 @@ def map(data_dir, out_dir):
 @cli.command()
 @data_dir_option
 @click.option(
+    "--full", is_flag=True, help="Compare every story and event, not only the changed ones."
+)
+def publish(data_dir, full):
+    """Bring the events and the public database up to the newsroom.
+
+    Crawls and editors' decisions publish by themselves, each only what changed. --full
+    looks at everything: after restoring an older public database, for example.
+
+    Example: romareact publish --full
+    """
+    from romareact.db import mark_all_stories, write_transaction
+    from romareact.publish import export_public, refresh_events
+
+    workspace = _workspace(data_dir)
+    if full:
+        with write_transaction(workspace.newsroom):
+            mark_all_stories(workspace.newsroom)
+    events = refresh_events(workspace.newsroom)
+    published = export_public(workspace.newsroom, workspace.public, full=full)
+    click.echo(f"{published} events published ({events['changed']} new or changed)")
+
+
+@cli.command()
+@data_dir_option
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),

@@ -383,6 +383,138 @@ def _newsroom_8_search_index(db: sqlite_utils.Database) -> None:
     )
 
 
+# Columns of an item that change its story's event or the event's public row.
+_STORY_COLUMNS = (
+    "status, cluster_id, title, summary, full_text, published, fetched, roma_related, "
+    "source_id, url"
+)
+_OLD_STORY = "coalesce(old.cluster_id, old.id)"
+_NEW_STORY = "coalesce(new.cluster_id, new.id)"
+
+
+def _newsroom_9_incremental(db: sqlite_utils.Database) -> None:
+    # Lookups on the write path and behind the pages, each served by an index:
+    # a re-crawl replaces an item's minima (the primary key starts with the hash);
+    # a story's items (events, the public sources list, merges) by coalesce(cluster_id, id);
+    # a source's recent items (source health); events at a place (a renamed place).
+    db.execute("create index if not exists item_minima_item on item_minima(item_id)")
+    db.execute("create index if not exists items_story on items(coalesce(cluster_id, id))")
+    db.execute("create index if not exists items_source_fetched on items(source_id, fetched)")
+    db.execute("create index if not exists events_place on events(place_id)")
+    # The queue's order, so a page of it reads 100 index entries instead of sorting the
+    # backlog (`relevance is null` first: items without a score go last).
+    db.execute(
+        "create index if not exists items_queue on items(status, relevance is null, "
+        "relevance desc, coalesce(published, fetched) desc, id)"
+    )
+    db.execute(
+        "create index if not exists items_queue_all on items(relevance is null, "
+        "relevance desc, coalesce(published, fetched) desc, id)"
+    )
+    # The queue's index starts with the status too, and items_story finds a story's items
+    # (cluster_id alone misses the story's first item): the old ones would only cost writes.
+    db.execute("drop index if exists idx_items_status_relevance")
+    db.execute("drop index if exists idx_items_cluster_id")
+    # Change tracking for incremental publishing, kept by triggers so that every writer
+    # (crawlers, editors, the CLI, plain SQL) is seen: stories whose items changed since
+    # the last refresh_events, and events changed since the last export_public (a new
+    # change of an event gives it a higher id, so an export clears only what it saw).
+    db.execute("create table if not exists story_changes (story text primary key)")
+    db.execute(
+        "create table if not exists publish_pending "
+        "(id integer primary key autoincrement, event_id text not null unique)"
+    )
+    # Items per status, for the queue's counts without counting a million rows.
+    db.execute("create table if not exists item_status_counts (status text primary key, n integer)")
+    for trigger in (
+        "items_story_ai", "items_story_ad", "items_story_au", "items_status_au",
+        "mentions_story_ai", "mentions_story_ad", "mentions_story_au",
+        "events_publish_ai", "events_publish_ad", "events_publish_au", "places_publish_au",
+    ):  # fmt: skip
+        db.execute(f"drop trigger if exists {trigger}")
+    # No "insert or ignore" here: a trigger takes the conflict policy of the statement that
+    # fired it (sqlite-utils upserts with "insert or replace", a crawl with an upsert), so
+    # every insert below is written so that it never conflicts.
+    count = """insert into item_status_counts (status, n) select {s}, 0
+          where not exists (select 1 from item_status_counts where status = {s});
+          update item_status_counts set n = n {op} 1 where status = {s}"""
+    story = """insert into story_changes (story) select {x}
+          where not exists (select 1 from story_changes where story = {x})"""
+    mention_story = """insert into story_changes (story)
+          select coalesce(cluster_id, id) from items where id = {m}.item_id
+          and not exists (select 1 from story_changes
+                          where story = coalesce(items.cluster_id, items.id))"""
+    # A new change of an event gets a new, higher id.
+    publish = """delete from publish_pending where event_id = {e}.id;
+          insert into publish_pending (event_id) values ({e}.id)"""
+    db.executescript(
+        f"""
+        create trigger items_story_ai after insert on items begin
+          {story.format(x=_NEW_STORY)};
+          {count.format(s="new.status", op="+")};
+        end;
+        create trigger items_story_ad after delete on items begin
+          {story.format(x=_OLD_STORY)};
+          {count.format(s="old.status", op="-")};
+        end;
+        create trigger items_story_au after update of {_STORY_COLUMNS} on items begin
+          {story.format(x=_OLD_STORY)};
+          {story.format(x=_NEW_STORY)};
+        end;
+        create trigger items_status_au after update of status on items
+        when old.status is not new.status begin
+          {count.format(s="old.status", op="-")};
+          {count.format(s="new.status", op="+")};
+        end;
+        create trigger mentions_story_ai after insert on mentions begin
+          {mention_story.format(m="new")};
+        end;
+        create trigger mentions_story_ad after delete on mentions begin
+          {mention_story.format(m="old")};
+        end;
+        create trigger mentions_story_au after update on mentions begin
+          {mention_story.format(m="new")};
+        end;
+        create trigger events_publish_ai after insert on events begin
+          {publish.format(e="new")};
+        end;
+        create trigger events_publish_ad after delete on events begin
+          {publish.format(e="old")};
+        end;
+        create trigger events_publish_au after update on events begin
+          {publish.format(e="new")};
+        end;
+        create trigger places_publish_au after update of name, kind, lat, lon, province,
+          municipality, parent_id on places begin
+          delete from publish_pending where event_id in (select id from events
+            where place_id = new.id
+               or place_id in (select id from places where parent_id = new.id));
+          insert into publish_pending (event_id) select id from events
+            where place_id = new.id
+               or place_id in (select id from places where parent_id = new.id);
+        end;
+        """
+    )
+    # An existing newsroom: count once, and let the next publish look at everything once
+    # (items stored since the last publish were never refreshed).
+    db.execute("delete from item_status_counts")
+    db.execute(
+        "insert into item_status_counts (status, n) select status, count(*) from items "
+        "group by status"
+    )
+    mark_all_stories(db)
+
+
+def mark_all_stories(db: sqlite_utils.Database) -> None:
+    """Have the next refresh_events and export_public look at every story and event (after a
+    change that affects them all, such as publishing unreviewed events or not)."""
+    db.execute(
+        "insert or ignore into story_changes (story) select distinct coalesce(cluster_id, id) "
+        "from items where status in ('new', 'approved')"
+    )
+    db.execute("insert or ignore into story_changes (story) select id from events")
+
+
 _UNINDEX_OLD = """insert into items_fts (items_fts, rowid, title, summary, full_text)
     select 'delete', old.rowid, old.title, old.summary, old.full_text where 1"""
 _INDEX_NEW = """insert into items_fts (rowid, title, summary, full_text)
@@ -424,6 +556,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (6, "events.sensitive, events.category_origin", _newsroom_6_event_curation),
     (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
+    (9, "indexes for writes and pages; change tracking; status counts", _newsroom_9_incremental),
     (13, "mentions.needs_review, mentions.candidates", _newsroom_13_mentions_review),
 ]
 
