@@ -79,6 +79,23 @@ class HostileHandler(socketserver.StreamRequestHandler):
             prolog = '<?xml version="1.0" encoding="windows-1251"?>'
             body = rss([("Ромите от Лом", f"{base}/a/6", "c1")], prolog=prolog)
             self.send("200 OK", body.encode("cp1251"), xml)
+        elif path == "/cp1251bare.xml":
+            # windows-1251 with no declaration anywhere; its article page lies about it.
+            items = [("Ромите от Сливен", f"{base}/a1251/1", "w1")]
+            body = rss(items, prolog="<?xml version='1.0'?>")
+            self.send("200 OK", body.encode("cp1251"), {"Content-Type": "application/rss+xml"})
+        elif path == "/cp1251lie.xml":
+            # windows-1251 bytes under a prolog and a header that both say utf-8.
+            body = rss([("Ромите от Ямбол", f"{base}/a/61", "w2")])
+            self.send("200 OK", body.encode("cp1251"), xml)
+        elif path == "/cp1252lie.xml":
+            # windows-1251 bytes declared windows-1252: decodes, but as "Ðîìèòå".
+            prolog = '<?xml version="1.0" encoding="windows-1252"?>'
+            body = rss([("Ромите от Видин", f"{base}/a/62", "w3")], prolog=prolog)
+            self.send("200 OK", body.encode("cp1251"), {"Content-Type": "application/rss+xml"})
+        elif path.startswith("/a1251/"):
+            body = ARTICLE.format(title="Статия на кирилица").encode("cp1251")
+            self.send("200 OK", body, {"Content-Type": "text/html; charset=utf-8"})
         elif path == "/author.xml":
             author = f"<author>{'А' * 1_000_000}</author>"
             self.send("200 OK", rss([("Дълъг автор", f"{base}/a/7", "l1")], author).encode(), xml)
@@ -93,6 +110,11 @@ class HostileHandler(socketserver.StreamRequestHandler):
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<rss>")
             self.wfile.flush()
             time.sleep(self.server.stall_seconds)
+        elif path == "/cut.xml":
+            # No Content-Length: the body ends when the server hangs up, here mid-entry.
+            whole = rss([*good, ("Третата", f"{base}/a/63", "g3")]).encode()
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+            self.wfile.write(head + b"Connection: close\r\n\r\n" + whole[: whole.rindex(b"<link>")])
         elif path == "/drop.xml":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<rss><channel>")
         elif path == "/busy.xml":

@@ -9,8 +9,9 @@ import sqlite_utils
 from hostile_server import HostileServer
 
 HOSTILE = [
-    "malformed", "html", "empty", "bomb", "xxe", "cp1251", "author", "big", "gzipbomb",
-    "loop", "stall", "drop", "dupguid", "busy", "toolong",
+    "malformed", "html", "empty", "bomb", "xxe", "cp1251", "cp1251bare", "cp1251lie",
+    "cp1252lie", "author", "big", "gzipbomb",
+    "loop", "stall", "drop", "cut", "dupguid", "busy", "toolong",
 ]  # fmt: skip
 
 
@@ -80,6 +81,7 @@ def test_the_good_source_is_crawled_despite_the_others(crawl):
         ("loop", ""),
         ("stall", ""),
         ("drop", ""),
+        ("cut", "cut short"),
         ("nodns", ""),
     ],
 )
@@ -104,6 +106,23 @@ def test_entity_expansion_is_bounded_and_external_entities_are_not_read(crawl):
 
 def test_a_misdeclared_windows_1251_feed_is_decoded(crawl):
     assert [i["title"] for i in _items(crawl, "cp1251")] == ["Ромите от Лом"]
+
+
+@pytest.mark.parametrize(
+    ("source", "title"),
+    [
+        ("cp1251bare", "Ромите от Сливен"),
+        ("cp1251lie", "Ромите от Ямбол"),
+        ("cp1252lie", "Ромите от Видин"),
+    ],
+)
+def test_an_undeclared_or_lying_windows_1251_feed_is_decoded(crawl, source, title):
+    assert [i["title"] for i in _items(crawl, source)] == [title]
+
+
+def test_a_windows_1251_article_page_under_a_utf8_header_is_decoded(crawl):
+    [item] = _items(crawl, "cp1251bare")
+    assert "Ромските семейства от квартала в Сливен" in item["full_text"]
 
 
 def test_a_megabyte_author_is_cut_and_costs_no_more(crawl):

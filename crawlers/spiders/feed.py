@@ -50,6 +50,17 @@ class FeedSpider(ArticleSpider):
         # Nothing is sanitised here: the pipelines sanitise with nh3, which is far faster.
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         parsed = parse_feed(response.body, content_type or None)
+        if parsed.incomplete or "dataloss" in response.flags:
+            # Half a feed gives half-read entries, and the whole one later gives them again.
+            self.crawler.stats.inc_value("romareact/feed_incomplete")
+            self.logger.error("feed %s is cut short: no entries taken", response.url)
+            if self.health:
+                self.health.failure(
+                    source["id"],
+                    parsed.error or "the body ended before its announced length",
+                    response.status,
+                )
+            return
         if parsed.bozo:
             self.crawler.stats.inc_value("romareact/feed_bozo")
             self.logger.warning("feed %s is malformed: %s", response.url, parsed.error)
