@@ -124,6 +124,23 @@ class HostileHandler(socketserver.StreamRequestHandler):
                 self.send("200 OK", rss([("Зает", f"{base}/a/9", "r1")]).encode(), xml)
         elif path == "/toolong.xml":
             self.send("503 Service Unavailable", b"later", {"Retry-After": "86400"})
+        elif path == "/sameguid.xml":
+            # One story listed twice under one GUID and two links, and one other story.
+            items = [
+                ("Една история", f"{base}/a/70", "s1"),
+                ("Една история", f"{base}/a/70-updated", "s1"),
+                ("Друга история", f"{base}/a/72", "s2"),
+            ]
+            self.send("200 OK", rss(items).encode(), xml)
+        elif path == "/oneguid.xml":
+            # A feed that puts one GUID on every entry: the GUID names nothing.
+            items = [(f"Новина {n}", f"{base}/a/8{n}", "same") for n in range(3)]
+            self.send("200 OK", rss(items).encode(), xml)
+        elif path == "/slug.xml":
+            # The story's address changes between crawls, its GUID does not.
+            slug = f"{base}/a/story-v{self.server.hits.count(path)}"
+            item = [("Историята с нов адрес", slug, "slug-story")]
+            self.send("200 OK", rss(item).encode(), xml)
         elif path == "/dupguid.xml":
             items = [
                 ("Същата", f"{base}/a/8?utm_source=rss", "d1"),

@@ -11,7 +11,7 @@ from hostile_server import HostileServer
 HOSTILE = [
     "malformed", "html", "empty", "bomb", "xxe", "cp1251", "cp1251bare", "cp1251lie",
     "cp1252lie", "author", "big", "gzipbomb",
-    "loop", "stall", "drop", "cut", "dupguid", "busy", "toolong",
+    "loop", "stall", "drop", "cut", "dupguid", "sameguid", "oneguid", "busy", "toolong",
 ]  # fmt: skip
 
 
@@ -133,6 +133,16 @@ def test_a_megabyte_author_is_cut_and_costs_no_more(crawl):
 
 def test_the_same_story_under_two_guids_is_stored_once(crawl):
     assert len(_items(crawl, "dupguid")) == 1
+
+
+def test_one_guid_listed_twice_is_one_item(crawl):
+    titles = sorted(i["title"] for i in _items(crawl, "sameguid"))
+    assert titles == ["Друга история", "Една история"]
+
+
+def test_a_guid_on_every_entry_identifies_nothing_and_loses_nothing(crawl):
+    assert len(_items(crawl, "oneguid")) == 3
+    assert all(item["guid_key"] is None for item in _items(crawl, "oneguid"))
 
 
 def test_a_file_url_source_is_refused(tmp_path):

@@ -56,10 +56,15 @@ class ArticleSpider(scrapy.Spider):
         if self.db is not None:
             self.db.close()
 
-    def is_known(self, url: str) -> bool:
-        """Already in the newsroom: an incremental crawl does not fetch it again."""
+    def is_known(self, url: str, guid_key: str | None = None) -> bool:
+        """Already in the newsroom (by URL, or by GUID when the slug changed): an
+        incremental crawl does not fetch it again."""
         if self.db is None or self.refetch_known:
             return False
+        if guid_key and self.known_elsewhere is None:
+            query = "select 1 from items where guid_key = ? limit 1"
+            if self.db.execute(query, [guid_key]).fetchone():
+                return True
         if self.known_elsewhere is not None:  # handing over: the newsroom is elsewhere
             return self.known_elsewhere(canonical_url(url))
         return bool(
@@ -71,7 +76,7 @@ class ArticleSpider(scrapy.Spider):
     def follow_article(self, response, link: str, source: dict, known: dict):
         """A request for an article page, or None when the newsroom already has it."""
         url = response.urljoin(link)
-        if self.is_known(url):
+        if self.is_known(url, known.get("guid_key")):
             self.crawler.stats.inc_value("romareact/known_skipped")
             return None
         return response.follow(
@@ -109,6 +114,7 @@ class ArticleSpider(scrapy.Spider):
                 "published": known.get("published"),
                 "published_raw": known.get("published_raw") or page.get("date"),
                 "guid": known.get("guid"),
+                "guid_key": known.get("guid_key"),
                 "canonical_url": response.urljoin(canonical) if canonical else None,
             },
         )

@@ -8,6 +8,7 @@ from urllib.parse import quote, urljoin
 import scrapy
 
 from crawlers.feeds import parse_feed
+from crawlers.identity import usable_guids
 from crawlers.spiders.base import ArticleSpider
 
 
@@ -69,7 +70,16 @@ class FeedSpider(ArticleSpider):
             self.logger.warning("feed %s has no entries", response.url)
         self._record(source, response, parsed, content_type)
         follow = self.crawler.settings.getbool("ROMAREACT_FOLLOW_ARTICLES", True)
+        identities = usable_guids(source["id"], parsed.entries, response.url)
+        listed: set[str] = set()
         for entry in parsed.entries:
+            story = identities.get((entry.guid or "").strip())
+            if story is not None:
+                if story in listed:
+                    # The feed lists one story twice (under two links, say): once is enough.
+                    self.crawler.stats.inc_value("romareact/duplicate_guid")
+                    continue
+                listed.add(story)
             link, follow_this = entry.link, follow
             if not link:
                 # Nothing to follow, but the entry is news all the same: keep what the feed
@@ -83,6 +93,7 @@ class FeedSpider(ArticleSpider):
                 "published": entry.published,
                 "published_raw": entry.published_raw,
                 "guid": entry.guid,
+                "guid_key": story,
             }
             if not follow_this:
                 # Against the feed's address: response.urljoin would decode the whole feed
