@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from urllib.parse import urlsplit
 
-from romareact.urls import canonical_url, item_id
+from romareact.urls import canonical_url
 
 
 def guid_key(source_id: str, guid: str | None) -> str | None:
@@ -62,7 +62,7 @@ def resolve_story(db, row: dict) -> dict:
         held = db.execute("select id from items where guid_key = ?", [key]).fetchone()
         if held is not None:
             return {**row, "id": held[0]}  # same story, new address
-    return {**row, "id": item_id(row["canonical_url"]), "guid_key": key}
+    return {**row, "guid_key": key}  # a new story, under the id it came with
 
 
 def _held_elsewhere(db, key: str, item: str) -> bool:
