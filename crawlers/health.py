@@ -81,13 +81,35 @@ class HealthRecorder:
                 last_success=now,
                 last_status=status,
                 consecutive_failures=0,
-                entries_last=entries,
+                # A 304 lists nothing: the feed still has the entries it had.
+                entries_last=health.get("entries_last") if status == 304 else entries,
                 bozo_warnings=(health.get("bozo_warnings") or 0) + int(bozo),
                 next_due=_later(self._interval(source_id)),
                 disabled_reason=None,
+                notice=None,
             )
             if status != 304:  # a 304 keeps the validators it answered to
                 health.update(etag=etag, last_modified=last_modified)
+            self._store(health)
+
+    def waiting(self, source_id: str, seconds: float, status: int, at: str | None = None) -> None:
+        """The server asked (Retry-After) for a longer pause than a crawl waits: the next
+        attempt comes when it asked, and a busy server is not a broken source."""
+        now = at or utcnow()
+        seconds = min(max(seconds, 0.0), MAX_BACKOFF.total_seconds())
+        if self.forward is not None:
+            self.forward(
+                "waiting", {"source_id": source_id, "seconds": seconds, "status": status, "at": now}
+            )
+        with write_transaction(self.db):
+            health = self._current(source_id)
+            due = max(seconds / 60, self._interval(source_id))
+            health.update(
+                last_attempt=now,
+                last_status=status,
+                next_due=_later(due),
+                notice=f"HTTP {status}: the server asked to wait {seconds:.0f} s",
+            )
             self._store(health)
 
     def failure(

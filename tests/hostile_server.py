@@ -104,6 +104,15 @@ class HostileHandler(socketserver.StreamRequestHandler):
         elif path == "/gzipbomb.xml":
             bomb = gzip.compress(b"\0" * 60_000_000)
             self.send("200 OK", bomb, {**xml, "Content-Encoding": "gzip"})
+        elif path == "/tofile.xml":
+            self.send("302 Found", b"", {"Location": "file:///etc/passwd"})
+        elif path == "/reset.xml":
+            # A reset, not a close: the client sees ECONNRESET with nothing to read.
+            import socket
+            import struct
+
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.request.close()
         elif path == "/loop":
             self.send("302 Found", b"", {"Location": f"{base}/loop"})
         elif path == "/stall.xml":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import TextResponse
@@ -14,6 +15,7 @@ from crawlers.extract import extract_article
 from crawlers.handoff import health_forwarder, known_checker
 from crawlers.health import HealthRecorder
 from crawlers.items import ArticleItem
+from crawlers.middlewares import retry_after_seconds
 from romareact import db as database
 from romareact.urls import canonical_url
 
@@ -87,10 +89,25 @@ class ArticleSpider(scrapy.Spider):
         )
 
     def record_failure(self, source: dict, failure) -> None:
-        status, message = None, failure.getErrorMessage()
+        # A connection reset has an empty message: its type says what happened.
+        status = None
+        message = failure.getErrorMessage() or failure.value.__class__.__name__
         if isinstance(failure.value, HttpError):
-            status = failure.value.response.status
-            message = f"HTTP {status} from {failure.value.response.url}"
+            response = failure.value.response
+            status = response.status
+            message = f"HTTP {status} from {response.url}"
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            longest = self.crawler.settings.getfloat("ROMAREACT_MAX_RETRY_AFTER", 300)
+            if status in (429, 503) and wait is not None and wait > longest and self.health:
+                # Busy, not broken: come back when the server asked (RetryAfterMiddleware
+                # left this for later as too long to wait within the crawl).
+                self.health.waiting(source["id"], wait, status)
+                return
+            location = response.headers.get("Location", b"").decode("latin-1")
+            if 300 <= status < 400 and location:
+                web = urlsplit(response.urljoin(location)).scheme in ("http", "https")
+                why = "one redirect too many" if web else "not a web address"
+                message += f" redirecting to {location[:200]}: not followed ({why})"
         if self.health is not None:
             self.health.failure(source["id"], message, status)
 
