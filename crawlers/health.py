@@ -11,6 +11,7 @@ import datetime as dt
 import sqlite_utils
 
 from romareact.db import utcnow, write_transaction
+from romareact.source_validation import MAX_INTERVAL, MIN_INTERVAL
 
 DISABLE_AFTER_FAILURES = 5
 MAX_BACKOFF = dt.timedelta(hours=24)
@@ -45,7 +46,11 @@ class HealthRecorder:
 
     def _interval(self, source_id: str) -> int:
         rows = list(self.db["sources"].rows_where("id = ?", [source_id]))
-        return (rows[0]["interval_minutes"] if rows else None) or 60
+        value = rows[0]["interval_minutes"] if rows else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            return 60  # written before values were checked at load time: the default
+        # Bounded as a sources file is checked, so no stored value can break the date sums.
+        return min(max(value, MIN_INTERVAL), MAX_INTERVAL)
 
     def validators(self, source_id: str) -> dict:
         """Conditional-GET headers from the last successful fetch."""
