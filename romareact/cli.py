@@ -409,6 +409,52 @@ def map(data_dir, out_dir):
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the backups (default: DATA_DIR/backups).",
+)
+def backup(data_dir, out_dir):
+    """Back up the newsroom and public databases (editorial decisions, accounts, audit log),
+    consistent while crawls and editors write, each copy checked with integrity_check.
+
+    Example: romareact backup --out /var/backups/romareact
+    """
+    from romareact.backup import BackupError, make_backup
+    from romareact.paths import resolve_data_dir
+
+    data = resolve_data_dir(data_dir)
+    try:
+        target = make_backup(data, out_dir or data / "backups")
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup checked and written to {target}")
+    click.echo(f"restore it with: romareact restore {target} --data-dir {data}")
+
+
+@cli.command()
+@data_dir_option
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore(data_dir, backup_dir):
+    """Put a backup in place of the data directory's databases. Stop `romareact serve` and
+    crawls first; every file is checked before any is replaced.
+
+    Example: romareact restore romareact-data/backups/romareact-backup-20260101T030000Z
+    """
+    from romareact.backup import BackupError, restore_backup
+    from romareact.paths import resolve_data_dir
+
+    data = resolve_data_dir(data_dir)
+    try:
+        restored = restore_backup(backup_dir, data)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {', '.join(restored)} into {data}")
+
+
+@cli.command()
+@data_dir_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the snapshots (default: DATA_DIR/snapshots).",
 )
 def snapshot(data_dir, out_dir):
