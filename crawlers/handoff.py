@@ -140,6 +140,7 @@ def collect(db, redis_url: str, batch: int = 100) -> dict[str, int]:
     recorder = HealthRecorder(db)
     recorders = {
         "success": recorder.success, "failure": recorder.failure, "waiting": recorder.waiting,
+        "capped": recorder.capped,
     }  # fmt: skip
     while events := server.lrange(HEALTH, 0, batch - 1):
         for raw in events:

@@ -117,6 +117,18 @@ class HealthRecorder:
             )
             self._store(health)
 
+    def capped(self, source_id: str, cap: int, unfollowed: int) -> None:
+        """Say in health that this crawl fetched only `cap` of a source's new article pages."""
+        if self.forward is not None:
+            self.forward("capped", {"source_id": source_id, "cap": cap, "unfollowed": unfollowed})
+        with write_transaction(self.db):
+            health = self._current(source_id)
+            health["notice"] = (
+                f"capped: {cap} new article pages fetched this crawl; {unfollowed} more"
+                " entries kept as the feed gives them"
+            )
+            self._store(health)
+
     def failure(
         self, source_id: str, error: str, status: int | None = None, at: str | None = None
     ) -> None:

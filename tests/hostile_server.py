@@ -150,6 +150,9 @@ class HostileHandler(socketserver.StreamRequestHandler):
             slug = f"{base}/a/story-v{self.server.hits.count(path)}"
             item = [("Историята с нов адрес", slug, "slug-story")]
             self.send("200 OK", rss(item).encode(), xml)
+        elif path == "/huge.xml":
+            items = [(f"Новина номер {n}", f"{base}/a/h{n}", f"h{n}") for n in range(1000)]
+            self.send("200 OK", rss(items).encode(), xml)
         elif path == "/dupguid.xml":
             items = [
                 ("Същата", f"{base}/a/8?utm_source=rss", "d1"),

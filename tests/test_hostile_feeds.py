@@ -13,7 +13,7 @@ HOSTILE = [
     "malformed", "html", "empty", "bomb", "xxe", "cp1251", "cp1251bare", "cp1251lie",
     "cp1252lie", "author", "big", "gzipbomb",
     "loop", "stall", "drop", "cut", "dupguid", "sameguid", "oneguid", "busy", "tofile",
-    "reset", "toolong",
+    "reset", "toolong", "huge",
 ]  # fmt: skip
 
 
@@ -37,6 +37,7 @@ def crawl(tmp_path_factory):
         "ROMAREACT_MAX_RETRY_AFTER": 30,
         "DOWNLOAD_TIMEOUT": 3,
         "DOWNLOAD_MAXSIZE": 3_500_000,
+        "ROMAREACT_MAX_ARTICLES_PER_SOURCE": 20,
     }
     command = [sys.executable, "-P", "-m", "romareact", "crawl", "--data-dir", str(data_dir)]
     command += ["--sources", str(data_dir / "sources.toml"), "--silent"]
@@ -147,6 +148,18 @@ def test_one_guid_listed_twice_is_one_item(crawl):
 def test_a_guid_on_every_entry_identifies_nothing_and_loses_nothing(crawl):
     assert len(_items(crawl, "oneguid")) == 3
     assert all(item["guid_key"] is None for item in _items(crawl, "oneguid"))
+
+
+def test_a_huge_feed_is_capped_and_does_not_starve_the_others(crawl):
+    assert len(_items(crawl, "huge")) == 1000  # every entry kept
+    pages = [moment for path, moment in crawl["times"] if path.startswith("/a/h")]
+    assert len(pages) == 20  # only its share of article pages
+    assert "capped: 20" in crawl["health"]["huge"]["notice"]
+    # Every feed was asked for before the huge feed's article pages (retries aside).
+    first = {}
+    for path, moment in crawl["times"]:
+        first.setdefault(path, moment)
+    assert max(moment for path, moment in first.items() if path.endswith(".xml")) <= min(pages)
 
 
 def test_a_file_url_source_is_refused(tmp_path):

@@ -19,6 +19,9 @@ def _entry_address(feed_url: str, entry) -> str:
     return f"{feed_url}{separator}romareact_entry={quote(str(key), safe='')}"
 
 
+FEED_PRIORITY = 100
+
+
 class FeedSpider(ArticleSpider):
     """Feeds, then each entry's page; with ROMAREACT_FOLLOW_ARTICLES false, the feed alone."""
 
@@ -33,6 +36,9 @@ class FeedSpider(ArticleSpider):
                 source["url"],
                 headers=headers,
                 callback=self.parse_feed,
+                # Every feed before any article page: a huge feed's pages must not queue
+                # ahead of the other sources' feeds on the same host.
+                priority=FEED_PRIORITY,
                 # Alone, a crawl fetches each source once anyway, and filtering would hide a
                 # redirect loop back to the same address; several processes must filter.
                 dont_filter=not self.filter_start,
@@ -72,6 +78,10 @@ class FeedSpider(ArticleSpider):
         follow = self.crawler.settings.getbool("ROMAREACT_FOLLOW_ARTICLES", True)
         identities = usable_guids(source["id"], parsed.entries, response.url)
         listed: set[str] = set()
+        # Fair shares: at most this many new article pages per source and crawl; the rest
+        # of a huge feed is kept as the feed gives it, and the source is marked capped.
+        cap = self.crawler.settings.getint("ROMAREACT_MAX_ARTICLES_PER_SOURCE", 0)
+        followed = unfollowed = 0
         for entry in parsed.entries:
             story = identities.get((entry.guid or "").strip())
             if story is not None:
@@ -100,9 +110,19 @@ class FeedSpider(ArticleSpider):
                 # as text to look for an HTML <base>, which a feed does not have.
                 yield self._item(source, urljoin(response.url, link), known)
                 continue
+            if cap and followed >= cap:
+                if not self.is_known(urljoin(response.url, link), story):
+                    unfollowed += 1
+                    yield self._item(source, urljoin(response.url, link), known)
+                continue
             request = self.follow_article(response, link, source, known)
             if request is not None:
+                followed += 1
                 yield request
+        if unfollowed:
+            self.crawler.stats.inc_value("romareact/capped_entries", unfollowed)
+            if self.health:
+                self.health.capped(source["id"], cap, unfollowed)
 
     def _record(self, source: dict, response, parsed, content_type: str) -> None:
         if self.health is None:
