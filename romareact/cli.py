@@ -294,7 +294,9 @@ def sources_list(data_dir):
 @click.option("--id", "source_id", required=True, help="Short id: lower-case, digits, - or _.")
 @click.option("--name", required=True, help="The outlet's name.")
 @click.option("--url", required=True, help="Feed URL (kind feed) or listing page URL.")
-@click.option("--kind", type=click.Choice(["feed", "listing"]), default="feed", show_default=True)
+@click.option(
+    "--kind", type=click.Choice(["feed", "listing", "sitemap"]), default="feed", show_default=True
+)
 @click.option("--homepage", help="The outlet's home page.")
 @click.option("--language", help="ISO 639-1 code, e.g. bg.")
 @click.option("--country", help="ISO 3166 code, e.g. BG.")

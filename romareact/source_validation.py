@@ -12,13 +12,17 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-KINDS = ("feed", "listing")
+KINDS = ("feed", "listing", "sitemap")
 MIN_INTERVAL = 5  # minutes: politeness, and a source polled faster gains nothing
 MAX_INTERVAL = 7 * 24 * 60  # a week: rarer than that, an editor polls by hand
 MAX_PAGES = 50
+_LARGEST = {"max_pages": MAX_PAGES, "max_age_days": 365}
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _TEXT_FIELDS = ("homepage", "language", "country", "category")
-_RULES = {"links": str, "links_xpath": str, "next_page": str, "max_pages": int}
+_RULES = {
+    "links": str, "links_xpath": str, "next_page": str, "max_pages": int,  # listing
+    "pattern": str, "max_age_days": int,  # sitemap: article URLs matching, this recent
+}  # fmt: skip
 
 
 class SourcesError(ValueError):
@@ -78,12 +82,19 @@ def _check_rules(entry: dict, where: str) -> None:
         wanted = _RULES.get(name)
         if wanted is None:
             raise SourcesError(f"{where}: unknown rule 'rules.{name}'")
-        if wanted is int and (not _whole_number(value) or not 1 <= value <= MAX_PAGES):
+        largest = _LARGEST.get(name)
+        if wanted is int and (not _whole_number(value) or not 1 <= value <= largest):
             raise SourcesError(
-                f"{where}: 'rules.{name}' must be a whole number from 1 to {MAX_PAGES}"
+                f"{where}: 'rules.{name}' must be a whole number from 1 to {largest}"
             )
         if wanted is str and (not isinstance(value, str) or not value.strip()):
             raise SourcesError(f"{where}: 'rules.{name}' must be a non-empty selector text")
+    if "pattern" in rules:
+        try:
+            re.compile(rules["pattern"])
+        except re.error as error:
+            message = f"{where}: 'rules.pattern' is not a regular expression: {error}"
+            raise SourcesError(message) from None
     if entry["kind"] == "listing" and not (rules.get("links") or rules.get("links_xpath")):
         raise SourcesError(
             f"{where}: a listing source needs rules.links (CSS) or rules.links_xpath"

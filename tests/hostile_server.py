@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gzip
 import socketserver
 import threading
@@ -153,6 +154,32 @@ class HostileHandler(socketserver.StreamRequestHandler):
         elif path == "/huge.xml":
             items = [(f"Новина номер {n}", f"{base}/a/h{n}", f"h{n}") for n in range(1000)]
             self.send("200 OK", rss(items).encode(), xml)
+        elif path == "/sitemap_index.xml":
+            body = (
+                '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+                f'sitemap/0.9"><sitemap><loc>{base}/sitemap-news.xml</loc></sitemap>'
+                "</sitemapindex>"
+            )
+            self.send("200 OK", body.encode(), {"Content-Type": "application/xml"})
+        elif path == "/sitemap-news.xml":
+            now = dt.datetime.now(dt.UTC)
+            urls = [
+                (f"{base}/a/news-1", now - dt.timedelta(hours=3), "Ромите в Сливен днес"),
+                (f"{base}/a/news-2", now - dt.timedelta(days=60), "Стара новина"),
+                (f"{base}/tag/roma", now, None),  # not an article: the pattern leaves it out
+            ]
+            entries = "".join(
+                f"<url><loc>{loc}</loc><news:news><news:publication_date>{when.isoformat()}"
+                f"</news:publication_date>{f'<news:title>{title}</news:title>' if title else ''}"
+                "</news:news></url>"
+                for loc, when, title in urls
+            )
+            body = (
+                '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+                ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+                f"{entries}</urlset>"
+            )
+            self.send("200 OK", body.encode(), {"Content-Type": "application/xml"})
         elif path == "/dupguid.xml":
             items = [
                 ("Същата", f"{base}/a/8?utm_source=rss", "d1"),
