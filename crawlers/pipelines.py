@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawlers.identity import resolve_story
 from geocode.gazetteer import Gazetteer
 from geocode.resolve import find_places
 from romareact import db as database
@@ -42,6 +43,7 @@ _ITEM_COLUMNS = (
     "published", "published_raw", "date_flag", "fetched", "language", "relevance",
     "roma_related", "status", "content_hash", "analysed_at", "cluster_id", "sketch",
     "search_pending",
+    "guid_key",  # issue 18: the story's GUID identity (crawlers/identity.py)
 )  # fmt: skip
 _KEPT_BY_EDITORS = {
     "status": "case when items.status in ('approved', 'rejected') then items.status"
@@ -188,6 +190,7 @@ def stored_row(adapter) -> tuple[dict, list[dict]]:
         "url": adapter["url"],
         "canonical_url": adapter["canonical_url"],
         "guid": adapter.get("guid"),
+        "guid_key": adapter.get("guid_key"),
         "title": adapter.get("title"),
         "summary": adapter.get("summary"),
         "full_text": adapter.get("full_text"),
@@ -228,7 +231,10 @@ def stored_row(adapter) -> tuple[dict, list[dict]]:
 def write_item(db, row: dict, mentions: list[dict]) -> bool:
     """Upsert one item and its mentions (inside a transaction); True if it joined another
     story's cluster."""
+    # issue 18: the item already holding this story (by canonical URL, else by GUID).
+    row = resolve_story(db, row)
     key = row["id"]
+    mentions = [{**m, "item_id": key} for m in mentions]
     cluster, sketch = find_cluster(db, key, row["full_text"])
     row = {
         **row,

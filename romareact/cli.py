@@ -294,7 +294,9 @@ def sources_list(data_dir):
 @click.option("--id", "source_id", required=True, help="Short id: lower-case, digits, - or _.")
 @click.option("--name", required=True, help="The outlet's name.")
 @click.option("--url", required=True, help="Feed URL (kind feed) or listing page URL.")
-@click.option("--kind", type=click.Choice(["feed", "listing"]), default="feed", show_default=True)
+@click.option(
+    "--kind", type=click.Choice(["feed", "listing", "sitemap"]), default="feed", show_default=True
+)
 @click.option("--homepage", help="The outlet's home page.")
 @click.option("--language", help="ISO 639-1 code, e.g. bg.")
 @click.option("--country", help="ISO 3166 code, e.g. BG.")
@@ -426,6 +428,52 @@ def publish(data_dir, full):
     events = refresh_events(workspace.newsroom)
     published = export_public(workspace.newsroom, workspace.public, full=full)
     click.echo(f"{published} events published ({events['changed']} new or changed)")
+
+
+@cli.command()
+@data_dir_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the backups (default: DATA_DIR/backups).",
+)
+def backup(data_dir, out_dir):
+    """Back up the newsroom and public databases (editorial decisions, accounts, audit log),
+    consistent while crawls and editors write, each copy checked with integrity_check.
+
+    Example: romareact backup --out /var/backups/romareact
+    """
+    from romareact.backup import BackupError, make_backup
+    from romareact.paths import resolve_data_dir
+
+    data = resolve_data_dir(data_dir)
+    try:
+        target = make_backup(data, out_dir or data / "backups")
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup checked and written to {target}")
+    click.echo(f"restore it with: romareact restore {target} --data-dir {data}")
+
+
+@cli.command()
+@data_dir_option
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore(data_dir, backup_dir):
+    """Put a backup in place of the data directory's databases. Stop `romareact serve` and
+    crawls first; every file is checked before any is replaced.
+
+    Example: romareact restore romareact-data/backups/romareact-backup-20260101T030000Z
+    """
+    from romareact.backup import BackupError, restore_backup
+    from romareact.paths import resolve_data_dir
+
+    data = resolve_data_dir(data_dir)
+    try:
+        restored = restore_backup(backup_dir, data)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {', '.join(restored)} into {data}")
 
 
 @cli.command()

@@ -545,6 +545,36 @@ def _newsroom_13_mentions_review(db: sqlite_utils.Database) -> None:
         db["mentions"].add_column("candidates", str)
 
 
+def _newsroom_18_story_identity_and_notices(db: sqlite_utils.Database) -> None:
+    """items.guid_key: a story's GUID beside its canonical URL (crawlers/identity.py);
+    source_health.notice: what is not a failure but an editor should see (a server asking to
+    wait, a source capped, a JavaScript-only site)."""
+    if "guid_key" not in db["items"].columns_dict:
+        db["items"].add_column("guid_key", str)
+    db.execute(
+        "create unique index if not exists items_guid_key on items(guid_key)"
+        " where guid_key is not null"
+    )
+    if "notice" not in db["source_health"].columns_dict:
+        db["source_health"].add_column("notice", str)
+    db.execute("drop view if exists source_health_report")
+    db.create_view(
+        "source_health_report",
+        """
+        select sources.id, sources.name, sources.kind, sources.enabled,
+               source_health.disabled_reason, source_health.last_success,
+               source_health.last_error, source_health.consecutive_failures,
+               source_health.entries_last, source_health.bozo_warnings,
+               source_health.next_due, source_health.notice,
+               (select round(count(*) / 7.0, 1) from items
+                 where items.source_id = sources.id
+                   and items.fetched >= datetime('now', '-7 days')) as items_per_day
+        from sources left join source_health on source_health.source_id = sources.id
+        order by source_health.consecutive_failures desc, sources.id
+        """,
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 NEWSROOM_MIGRATIONS: list[Migration] = [
@@ -558,6 +588,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
     (9, "indexes for writes and pages; change tracking; status counts", _newsroom_9_incremental),
     (13, "mentions.needs_review, mentions.candidates", _newsroom_13_mentions_review),
+    (18, "items.guid_key; source_health.notice", _newsroom_18_story_identity_and_notices),
 ]
 
 
