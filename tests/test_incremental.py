@@ -220,7 +220,9 @@ def test_write_path_and_publish_queries_read_indexes(workspace):
 )
 def test_queue_rows_read_the_queue_index_without_sorting(workspace, status, extra):
     where = "1 = 1" + extra + (" and items.status = :status" if status != "all" else "")
-    sql = newsroom_plugin._QUEUE_SQL.format(from_=newsroom_plugin._QUEUE_FROM, where=where)
+    sql = newsroom_plugin._QUEUE_SQL.format(
+        from_=newsroom_plugin._QUEUE_FROM, where=where, exact_first=""
+    )
     plan = _plan(workspace.newsroom, sql, {"status": status, "source": "a", "limit": 100,
                                            "offset": 0})  # fmt: skip
     if not extra:
@@ -282,7 +284,7 @@ def test_migration_9_on_an_existing_newsroom_counts_and_publishes_everything_onc
     for n in range(1, 6):
         add_story(newsroom, n, f"Новина {n}", "p1")
     newsroom.execute("update items set status = 'approved' where id in ('i1', 'i2')")
-    assert migrate(newsroom, NEWSROOM_MIGRATIONS) == [9]
+    assert 9 in migrate(newsroom, NEWSROOM_MIGRATIONS)  # with every later migration
     assert migrate(newsroom, NEWSROOM_MIGRATIONS) == []  # once only
     kept, real = _counts(newsroom)
     assert kept == real == {"new": 3, "irrelevant": 0, "approved": 2, "rejected": 0}
