@@ -79,6 +79,11 @@ _STYLE = """
   .rr-legend-area {border: 2px dashed #666; border-radius: 50%; width: 12px; height: 12px;}
   .rr-legend-sensitive {border: 2px solid #a15c00; border-radius: 2px; width: 10px; height: 10px;}
   .rr-links a {margin-right: 8px;}
+  .rr-size-legend {margin-top: 6px;}
+  .rr-size-row {display: flex; align-items: center; gap: 6px; margin: 2px 0;}
+  .rr-size-cell {flex: none; width: 62px; display: flex; justify-content: center;}
+  .rr-size-circle {display: block; border-radius: 50%; border: 1px solid #8e2a12;
+    background: rgba(217, 83, 30, .55); box-sizing: border-box;}
   .rr-point span {display: block; width: 12px; height: 12px; border-radius: 50%;
     border: 1px solid #fff; box-shadow: 0 0 2px rgba(0,0,0,.6);}
   .rr-neighbourhood span {width: 8px; height: 8px; margin: 2px; border: 2px solid #222;}

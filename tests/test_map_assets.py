@@ -131,3 +131,21 @@ def test_datasette_serves_the_files_the_pages_link(data_dir):
         assert missing.status_code == 404
 
     asyncio.run(check())
+
+
+def test_event_row_page_links_to_the_event_on_the_map(data_dir):
+    workspace = open_workspace(data_dir)
+    workspace.public["events"].insert_all(
+        [
+            {"id": "e1", "title": "Събитие", "date": "2026-11-20", "lat": 42.68, "lon": 26.32},
+            {"id": "e2", "title": "Без място", "date": "2026-11-20"},
+        ]
+    )
+    workspace.close()
+    datasette = make_datasette(data_dir)
+
+    async def fetch(path):
+        return (await datasette.client.get(path)).text
+
+    assert 'href="/map#map=14/42.68/26.32"' in asyncio.run(fetch("/public/events/e1"))
+    assert "#map=14/" not in asyncio.run(fetch("/public/events/e2"))
