@@ -687,7 +687,8 @@
     });
     ui.prov.options[0].textContent = t("allProvinces");
     ui.lang.textContent = state.lang === "bg" ? "EN" : "БГ";
-    ui.lang.setAttribute("aria-label", state.lang === "bg" ? "English" : "Български");
+    // (issue 19) The name starts with the visible text (WCAG 2.5.3, label in name).
+    ui.lang.setAttribute("aria-label", state.lang === "bg" ? "EN — English" : "БГ — Български");
     ui.lang.setAttribute("lang", state.lang === "bg" ? "en" : "bg");
     ui.level.setAttribute("aria-label", t("level"));
     collapsePanel(ui.panel.classList.contains("rr-collapsed"));
