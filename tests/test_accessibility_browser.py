@@ -26,6 +26,7 @@ require_browser()
 AXE = Path(__file__).parent / "fixtures" / "axe-core" / "axe.min.js"
 PASSWORD = "a long admin password"
 PUBLIC_PAGES = ["/", "/public", "/public/events", "/public/events/i1", "/map", "/map#lang=en",
+                "/map#view=areas", "/map#embed=1",
                 "/submit", "/submit?lang=en", "/cite", "/downloads", "/-/login"]  # fmt: skip
 NEWSROOM_PAGES = ["/newsroom/-/queue", "/newsroom/-/item/i1", "/newsroom/-/sources",
                   "/newsroom/-/users"]  # fmt: skip
@@ -98,3 +99,17 @@ def test_newsroom_pages_have_no_serious_violations(browser, server):
     found = {path: _check(page, server, path) for path in NEWSROOM_PAGES}
     context.close()
     assert {p: v for p, v in found.items() if v} == {}, json.dumps(found, ensure_ascii=False)
+
+
+def test_map_on_a_phone_has_no_serious_violations(browser, server):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    route_no_network(context)
+    page = context.new_page()
+    found = _check(page, server, "/map")
+    # With an event's popup open: its text and links.
+    page.locator(".leaflet-marker-icon.rr-point").first.click()
+    page.locator(".leaflet-popup-content .romareact-popup .rr-title").wait_for(timeout=10_000)
+    page.wait_for_timeout(500)  # Leaflet fades the popup in: measure its final colours
+    found += _violations(page)
+    context.close()
+    assert found == [], json.dumps(found, ensure_ascii=False)
