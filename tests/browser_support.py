@@ -143,7 +143,9 @@ def route_offline(context) -> list[str]:
             path = _vendored(match) or npm_package(match["name"], match["version"]) / match["path"]
             if path.is_file():
                 content_type = _TYPES.get(path.suffix, "application/octet-stream")
-                return route.fulfill(status=200, body=path.read_bytes(), content_type=content_type)
+                # As jsDelivr does: a <script crossorigin> with SRI needs a CORS answer.
+                return route.fulfill(status=200, body=path.read_bytes(), content_type=content_type,
+                                     headers={"Access-Control-Allow-Origin": "*"})  # fmt: skip
         if "tile.openstreetmap.org" in url:
             return route.fulfill(status=200, body=_BLANK_PNG, content_type="image/png")
         refused.append(url)

@@ -4,7 +4,7 @@ Leaflet and the base layer come from the package, for /map and for the static ex
 from __future__ import annotations
 
 import pytest
-from browser_support import chromium, require_browser, route_no_network
+from browser_support import chromium, require_browser, route_no_network, route_offline
 from local_servers import romareact_serve, serve_folder
 from test_map import public_event
 
@@ -142,4 +142,23 @@ def test_concentration_view_has_a_legend_of_symbol_sizes(browser, tmp_path):
         page.screenshot(path="/tmp/rr19b-areas.png")
         page.click("#rr-lang")
         assert page.locator(".rr-size-value").first.text_content() == "8 events"
+        context.close()
+
+
+def test_cdn_mode_loads_leaflet_whose_integrity_matches(browser, data_dir, tmp_path):
+    """The browser checks the SRI hashes: a wrong one leaves the page without Leaflet."""
+    out = tmp_path / "site"
+    write_map(data_dir / "public.db", out, cdn=True)
+    with serve_folder(out) as base:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        refused = route_offline(context)  # answers jsDelivr from the shipped files
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        cdn = []
+        page.on("request", lambda r: cdn.append(r.url) if "jsdelivr" in r.url else None)
+        page.goto(f"{base}/index.html")
+        page.wait_for_selector("html[data-ready='1']", timeout=20_000)
+        assert page.locator(".leaflet-marker-icon.rr-point").count() == len(TOWNS)
+        assert len(cdn) == 5 and errors == [] and refused == []
         context.close()
