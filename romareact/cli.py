@@ -387,9 +387,15 @@ def _ensure_sources(workspace) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the static site into.",
 )
-def map(data_dir, out_dir):
+@click.option(
+    "--cdn",
+    is_flag=True,
+    help="Load Leaflet from jsDelivr (with SRI hashes) instead of the copy in static/.",
+)
+def map(data_dir, out_dir, cdn):
     """Write the public event map as a static site: index.html, its data files,
-    events.geojson and feed.atom. Put the folder on any web server (or open index.html).
+    events.geojson, feed.atom and static/ (Leaflet, the base layer). Put the folder on any
+    web server (or open index.html); it needs no network.
 
     Example: romareact map --out site/
     """
@@ -397,7 +403,7 @@ def map(data_dir, out_dir):
     from romareact.paths import public_path
 
     workspace = _workspace(data_dir)
-    result = write_map(public_path(workspace.data_dir), out_dir)
+    result = write_map(public_path(workspace.data_dir), out_dir, cdn=cdn)
     click.echo(
         f"{result['events']} events -> {result['html']} "
         f"(page + marker data {result['page_bytes'] / 1e6:.2f} MB), {result['geojson']}, "

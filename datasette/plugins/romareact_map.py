@@ -32,6 +32,7 @@ from datasette.utils.asgi import AsgiStream, Response
 from datasette import hookimpl
 from geocode.gazetteer import point_distance_km
 from mapping import tiles
+from mapping.assets import CDN_ENV
 from mapping.build import render_map_html
 from mapping.feed import atom_feed
 from mapping.geojson import EventFilter, load_events, to_geojson
@@ -136,6 +137,9 @@ async def map_page(datasette):
         table_url=datasette.urls.table("public", "events"),
         feed_url=datasette.urls.path("/feed.atom"),
         live=True,
+        # (issue 19) Leaflet from the package, or from a CDN with SRI if ROMAREACT_MAP_CDN.
+        static_base=datasette.urls.path("/map/static/"),
+        cdn=bool(os.environ.get(CDN_ENV)),
     )
     return Response.html(html)
 

@@ -42,6 +42,7 @@
       areaEvents: "{n} събития с точност до {level}", andMore: "и още {n}",
       precision: {neighbourhood: "квартал", settlement: "селище", municipality: "община",
                   province: "област"},
+      sizeLegend: "Размер на кръга",  // issue 19
       events: "събития", perHundredK: "на 100 000 жители", noPopulation: "населението не е известно",
       withoutMunicipality: "{n} събития без известна община не са включени",
       dataset: "Данни", feed: "Абонамент (Atom)", geojson: "GeoJSON (този изглед)",
@@ -76,6 +77,7 @@
       areaEvents: "{n} events known only to {level} level", andMore: "and {n} more",
       precision: {neighbourhood: "neighbourhood", settlement: "settlement",
                   municipality: "municipality", province: "province"},
+      sizeLegend: "Circle size",  // issue 19
       events: "events", perHundredK: "per 100,000 inhabitants", noPopulation: "population unknown",
       withoutMunicipality: "{n} events without a known municipality are not included",
       dataset: "Dataset", feed: "Subscribe (Atom)", geojson: "GeoJSON (this view)",
@@ -464,6 +466,29 @@
     });
     ui.symbolNote.textContent = skipped && state.level === "municipality"
       ? fill(t("withoutMunicipality"), {n: skipped}) : "";
+    drawSizeLegend(rows.length ? max : 0);
+  }
+
+  // (issue 19) What the circle sizes mean: the largest value and two smaller ones, drawn with
+  // the same radius formula as the symbols.
+  function drawSizeLegend(max) {
+    var box = ui.sizeLegend;
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    if (!max) { return; }
+    el("div", t("sizeLegend"), "rr-size-title", box);
+    var seen = {};
+    [max, max / 4, max / 16].forEach(function (value) {
+      var label = state.per ? value.toFixed(1) : String(Math.round(value));
+      if (seen[label] || (!state.per && Math.round(value) < 1)) { return; }
+      seen[label] = true;
+      var shown = state.per ? value : Math.round(value);
+      var radius = 4 + 26 * Math.sqrt(shown / max);
+      var row = el("div", null, "rr-size-row", box);
+      var cell = el("span", null, "rr-size-cell", row);
+      var circle = el("span", null, "rr-size-circle", cell);
+      circle.style.width = circle.style.height = (2 * radius) + "px";
+      el("span", label + " " + (state.per ? t("perHundredK") : t("events")), "rr-size-value", row);
+    });
   }
 
   /* ---- popups: text fetched on demand, built from text nodes ---- */
@@ -659,7 +684,7 @@
     ui.prov.addEventListener("change", function () {
       state.prov = ui.prov.value;
       redraw(); writeState();
-      if (state.prov) { zoomToProvince(state.prov); }
+      if (state.prov) { zoomToProvince(state.prov); } else { fitBulgaria(); }  // issue 19
     });
 
     var time = el("div", null, "rr-time", panel);
@@ -722,6 +747,7 @@
     ui.per.addEventListener("change", function () { state.per = ui.per.checked; redraw(); writeState(); });
     el("span", "", null, perRow).setAttribute("data-text", "perCapita");
     ui.symbolNote = el("div", "", "meta", ui.areaOptions);
+    ui.sizeLegend = el("div", null, "rr-size-legend", ui.areaOptions);  // issue 19
 
     var legend = el("details", null, "rr-legend", panel);
     legend.open = true;
@@ -789,7 +815,8 @@
     });
     ui.prov.options[0].textContent = t("allProvinces");
     ui.lang.textContent = state.lang === "bg" ? "EN" : "БГ";
-    ui.lang.setAttribute("aria-label", state.lang === "bg" ? "English" : "Български");
+    // (issue 19) The name starts with the visible text (WCAG 2.5.3, label in name).
+    ui.lang.setAttribute("aria-label", state.lang === "bg" ? "EN — English" : "БГ — Български");
     ui.lang.setAttribute("lang", state.lang === "bg" ? "en" : "bg");
     ui.level.setAttribute("aria-label", t("level"));
     collapsePanel(ui.panel.classList.contains("rr-collapsed"));
@@ -884,6 +911,14 @@
     // Without animation: the redraw that follows a province change could stop a pan halfway.
     if (area) { map.setView([area.lat, area.lon], 9, {animate: false}); }
   }
+  // (issue 19) All of Bulgaria, beside the panel when it sits at the side; below its head on a
+  // phone, where the panel is collapsed and as wide as the screen (its width is no padding).
+  function fitBulgaria() {
+    var panel = ui.panel, size = map.getSize();
+    var side = !panel.classList.contains("rr-collapsed") && panel.offsetWidth < size.x / 2;
+    map.fitBounds(BULGARIA_BOUNDS, side ? {paddingBottomRight: [panel.offsetWidth + 20, 0]}
+      : {paddingTopLeft: [0, Math.min(panel.offsetHeight + 10, size.y / 3)]});
+  }
   // Bulgaria's official transliteration (2009), which also gives the English names of places:
   // "ъ" is "a", "щ" is "sht", and "-ия" ending a word is "ia" (София: Sofia).
   var LATIN = {
@@ -968,11 +1003,7 @@
     syncControls();
     if (state.mapView) { map.setView([state.mapView.lat, state.mapView.lon], state.mapView.zoom); }
     else if (state.prov) { zoomToProvince(state.prov); }
-    else {
-      // All of Bulgaria, beside the panel rather than under it.
-      var panelWidth = ui.panel.offsetWidth ? ui.panel.offsetWidth + 20 : 0;
-      map.fitBounds(BULGARIA_BOUNDS, {paddingBottomRight: [panelWidth, 0]});
-    }
+    else { fitBulgaria(); }
     relabel();
     redraw();
     updateShare();
