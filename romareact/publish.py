@@ -144,7 +144,8 @@ select events.id, coalesce(events.public_title, events.title) as title,
        (select json_group_array(json_object('name', s.name, 'url', i.url))
           from items as i left join sources as s on s.id = i.source_id
          where coalesce(i.cluster_id, i.id) = events.id
-           and i.status in ('new', 'approved')) as sources
+           and (i.status = 'approved'
+                or (i.status = 'new' and i.source_id is not 'community'))) as sources
 from events
 join places on places.id = events.place_id
 left join places as settlement on settlement.id = places.parent_id

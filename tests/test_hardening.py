@@ -4,9 +4,19 @@ item (the item's number is in the test's name)."""
 from __future__ import annotations
 
 import asyncio
+import json
+from urllib.parse import urlsplit
 
+import pytest
+import test_newsroom
+from test_newsroom import PASSWORD, Browser
+from test_open_dataset import add_story, place_id, publish
+
+from romareact import curation
 from romareact.serve import make_datasette
 from romareact.workspace import open_workspace
+
+newsroom_site = test_newsroom.newsroom_site  # the fixture: two accounts, four stories
 
 
 def run(coroutine):
@@ -35,3 +45,49 @@ def test_item1_huge_values_and_results_are_a_quick_400(data_dir):
         assert len(response.content) < 10_000
     fine = run(datasette.client.get("/public.json", params={"sql": "select 'ok' as a"}))
     assert fine.status_code == 200 and fine.json()["rows"] == [["ok"]]
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/\\evil.example/x", "/\t/evil.example/x", "//evil.example/x", "/\n/evil.example",
+     "https://evil.example/", "javascript:alert(1)", "/%09/evil.example"],
+)  # fmt: skip
+def test_item4_sign_in_never_redirects_off_site(newsroom_site, target):
+    browser = Browser(newsroom_site["datasette"])
+    token = browser.token()
+    response = browser.post(
+        "/-/login",
+        {"username": "maria", "password": PASSWORD, "next": target, "csrftoken": token},
+        with_token=False,
+    )
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location == "/newsroom/-/queue" or (location == target and target.startswith("/%"))
+    assert urlsplit(location).netloc == "" and "\\" not in location
+
+
+def test_item4_sign_in_keeps_a_path_on_this_site(newsroom_site):
+    browser = Browser(newsroom_site["datasette"])
+    response = browser.post(
+        "/-/login", {"username": "maria", "password": PASSWORD, "next": "/newsroom/-/item/i1"}
+    )
+    assert response.headers["location"] == "/newsroom/-/item/i1"
+
+
+def test_item7_merging_a_new_community_report_does_not_publish_its_link(data_dir):
+    workspace = open_workspace(data_dir)
+    newsroom = workspace.newsroom
+    sliven = place_id(newsroom, "Сливен")
+    story = add_story(newsroom, 1, "Училище в Сливен", sliven, "2026-11-01", "ученици")
+    curation.decide(newsroom, [story], "approved", actor="test")
+    report = curation.submit_report(
+        newsroom, title="Сигнал", description="Видях нещо", place_id=sliven, event_date=None,
+        link="https://private.example/my-family", contact=None, language="bg",
+        address="192.0.2.1",
+    )  # fmt: skip
+    curation.merge(newsroom, story, [report], actor="test")
+    publish(workspace)
+    sources = json.loads(workspace.public["events"].get(story)["sources"])
+    workspace.close()
+    assert "https://news.example/1" in [s["url"] for s in sources]
+    assert all("private.example" not in s["url"] for s in sources)

@@ -30,6 +30,7 @@ from romareact import curation, sources, users
 from romareact.categories import CATEGORIES
 from romareact.db import connect
 from romareact.publish import export_public, refresh_events
+from romareact.redirects import safe_next
 
 SESSION_COOKIE = "rr_session"
 SESSION_NAMESPACE = "romareact-session"
@@ -178,10 +179,7 @@ async def login(datasette, request):
             return response
         if result:
             session = {"u": result["username"], "v": result["session_version"] or ""}
-            target = form.get("next") or "/newsroom/-/queue"
-            if not target.startswith("/") or target.startswith("//"):
-                target = "/newsroom/-/queue"
-            response = Response.redirect(target)
+            response = Response.redirect(safe_next(form.get("next")))
             response.set_cookie(
                 SESSION_COOKIE,
                 datasette.sign(session, SESSION_NAMESPACE),
