@@ -13,6 +13,7 @@ from test_newsroom import PASSWORD, Browser
 from test_open_dataset import add_story, place_id, publish
 
 from romareact import curation
+from romareact.response_cache import PublicResponseCache, SharedResponseStore
 from romareact.serve import make_datasette
 from romareact.workspace import open_workspace
 
@@ -91,3 +92,27 @@ def test_item7_merging_a_new_community_report_does_not_publish_its_link(data_dir
     workspace.close()
     assert "https://news.example/1" in [s["url"] for s in sources]
     assert all("private.example" not in s["url"] for s in sources)
+
+
+def test_item2_cached_keys_count_and_absurd_urls_are_refused(data_dir, tmp_path):
+    datasette = empty_site(data_dir)
+    long_query = "_search=" + "x" * 20_000
+    refused = run(datasette.client.get(f"/public/events?{long_query}"))
+    assert refused.status_code == 414
+    assert run(datasette.client.get("/public/events?_search=x")).status_code == 200
+    # Below the URL limit, what is kept is counted in full: key, headers and body.
+    (tmp_path / "public.db").touch()
+    cache = PublicResponseCache(None, tmp_path / "public.db", ("rr_session",))
+    store = SharedResponseStore(tmp_path / "store.db", max_bytes=100_000)
+    page = (200, [(b"content-type", b"text/plain")], b"tiny")
+    for number in range(100):
+        key = ("/public/events", f"q={number}&".encode() + b"y" * 15_000, b"h", b"", (1,))
+        cache._store(key, page)
+        store.put(key, page)
+    assert cache.size >= 15_000 * len(cache.entries)
+    (kept_size,) = store.conn.execute("select sum(size) from responses").fetchone()
+    assert kept_size <= 100_000
+    (file_bytes,) = store.conn.execute(
+        "select sum(length(key) + length(headers) + length(body)) from responses"
+    ).fetchone()
+    assert file_bytes <= 100_000

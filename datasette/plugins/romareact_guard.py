@@ -1,5 +1,10 @@
-"""Datasette plugin: bounds on what one query may build (romareact.sql_limits) on every
-connection, and a quick, clear 400 for a query that passes them instead of a 500."""
+"""Datasette plugin: bounds on what one request may make the server build.
+
+- every connection bounds one query's values and rows (romareact.sql_limits), and a query
+  past them is a quick, clear 400, never a 500;
+- a URL longer than MAX_URL_BYTES is refused with 414 before anything reads it (caches
+  would otherwise keep it as a key).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from datasette.utils.asgi import Response
 from datasette import hookimpl
 from romareact.sql_limits import MAX_VALUE_BYTES, is_too_big, limit_connection
 
+MAX_URL_BYTES = 16 * 1024
 MESSAGE = (
     f"This query builds a value or a result too big to send (limit {MAX_VALUE_BYTES // 2**20} MB"
     " per value). / Заявката създава твърде голяма стойност или резултат."
@@ -34,3 +40,28 @@ def handle_exception(datasette, request, exception):
         return Response.html(html, status=400)
 
     return too_big
+
+
+@hookimpl
+def asgi_wrapper():
+    return RefuseLongUrls
+
+
+class RefuseLongUrls:
+    """ASGI middleware: 414 for a path and query string longer than MAX_URL_BYTES."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            length = len(scope.get("raw_path") or scope["path"].encode()) + len(
+                scope.get("query_string", b"")
+            )
+            if length > MAX_URL_BYTES:
+                body = f"URL too long: at most {MAX_URL_BYTES} bytes / Твърде дълъг адрес\n"
+                headers = [(b"content-type", b"text/plain; charset=utf-8")]
+                await send({"type": "http.response.start", "status": 414, "headers": headers})
+                await send({"type": "http.response.body", "body": body.encode()})
+                return
+        await self.app(scope, receive, send)
