@@ -405,6 +405,24 @@ def index_pending_items(db: sqlite_utils.Database) -> int:
 
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
+# ---- issue 17: server-side sessions and the server's own keys (editors never read them) ----
+
+
+def _newsroom_15_sessions(db: sqlite_utils.Database) -> None:
+    # One row per signed-in browser: the cookie carries the key, the table only its hash.
+    db["sessions"].create(
+        {"key_hash": str, "username": str, "issued_at": str, "expires_at": str},
+        pk="key_hash",
+        if_not_exists=True,
+    )
+    db["sessions"].create_index(["username"], if_not_exists=True)
+    db["sessions"].create_index(["expires_at"], if_not_exists=True)
+    db["server_keys"].create({"name": str, "value": str}, pk="name", if_not_exists=True)
+
+
+# ---- end issue 17 ----
+
+
 NEWSROOM_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _newsroom_1_initial),
     (2, "neighbourhoods: places.parent_id, places.needs_context", _newsroom_2_neighbourhoods),
@@ -414,6 +432,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (6, "events.sensitive, events.category_origin", _newsroom_6_event_curation),
     (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
+    (15, "server-side sessions; the server's keys", _newsroom_15_sessions),
 ]
 
 

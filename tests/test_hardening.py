@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
+import sqlite_utils
 import test_newsroom
+from datasette.utils import PrefixedUrlString
 from test_newsroom import PASSWORD, Browser
 from test_open_dataset import add_story, place_id, publish
 
@@ -22,6 +25,11 @@ newsroom_site = test_newsroom.newsroom_site  # the fixture: two accounts, four s
 
 def run(coroutine):
     return asyncio.run(coroutine)
+
+
+def https(path: str) -> PrefixedUrlString:
+    """An in-process request as if served over HTTPS."""
+    return PrefixedUrlString(f"https://localhost{path}")
 
 
 def empty_site(data_dir):
@@ -116,3 +124,88 @@ def test_item2_cached_keys_count_and_absurd_urls_are_refused(data_dir, tmp_path)
         "select sum(length(key) + length(headers) + length(body)) from responses"
     ).fetchone()
     assert file_bytes <= 100_000
+
+
+def test_item3_no_editor_query_reads_credentials(newsroom_site):
+    editor = Browser(newsroom_site["datasette"])
+    assert Browser(newsroom_site["datasette"]).login("maria", "wrong password").status_code == 403
+    assert editor.login("admin").status_code == 302  # the store still signs in
+    rows = editor.get("/newsroom/users.json?_shape=array").json()
+    assert {row["username"] for row in rows} == {"maria", "admin"}
+    assert all(row["password_hash"] is None and row["session_version"] is None for row in rows)
+    for sql in [
+        "select password_hash from users",
+        "select group_concat(password_hash) from users",
+        "select username, address from login_failures",
+        "select key_hash, username from sessions",
+    ]:
+        response = editor.get("/newsroom.json", params={"sql": sql, "_shape": "array"})
+        assert response.status_code == 200, sql
+        assert all(value is None for row in response.json() for value in row.values()), sql
+    assert "scrypt$" not in editor.get("/newsroom/users").text
+
+
+def test_item5_root_link_session_expires_is_httponly_and_dies_with_the_server(
+    data_dir, monkeypatch
+):
+    monkeypatch.setenv("ROMAREACT_SECRET", "the same secret before and after the restart")
+    datasette = empty_site(data_dir)
+    datasette._root_token = "one-time"
+    response = run(datasette.client.get(https("/-/auth-token?token=one-time")))
+    assert response.status_code == 302
+    header = response.headers["set-cookie"].lower()
+    assert "httponly" in header and "max-age=43200" in header and "secure" in header
+    cookies = dict(response.cookies)
+    users_page = "/newsroom/-/users"
+    assert run(datasette.client.get(users_page, cookies=cookies)).status_code == 200
+    again = run(datasette.client.get("/-/auth-token?token=one-time"))
+    assert again.status_code == 403  # one time only
+    restarted = make_datasette(data_dir)  # without --root: no token
+    assert run(restarted.client.get(users_page, cookies=cookies)).status_code == 403
+    # Datasette's own root cookie, signed with the same secret, opens nothing either.
+    forged = {"ds_actor": restarted.sign({"a": {"id": "root"}}, "actor")}
+    assert run(restarted.client.get(users_page, cookies=forged)).status_code == 403
+
+
+def test_item6_sessions_are_kept_rotated_and_ended_on_the_server(newsroom_site):
+    datasette, data_dir = newsroom_site["datasette"], newsroom_site["data_dir"]
+    first, second = Browser(datasette), Browser(datasette)
+    first.login("maria")
+    second.login("maria")
+    assert first.cookies["rr_session"] != second.cookies["rr_session"]  # new at every sign-in
+    assert first.get("/newsroom/-/queue").status_code == 200
+    # Expiry is on the server, whatever the browser keeps.
+    newsroom = sqlite_utils.Database(data_dir / "newsroom.db")
+    newsroom.execute("update sessions set expires_at = '2000-01-01T00:00:00+00:00'")
+    newsroom.conn.commit()
+    assert first.get("/newsroom/-/queue").status_code == 403
+    first.login("maria")
+    kept = dict(first.cookies)
+    admin = Browser(datasette)
+    admin.login("admin")
+    # Disabling the account ends its sessions; enabling it again does not revive them.
+    admin.post("/newsroom/-/users", {"username": "maria", "active": "0"})
+    admin.post("/newsroom/-/users", {"username": "maria", "active": "1"})
+    assert run(datasette.client.get("/newsroom/-/queue", cookies=kept)).status_code == 403
+    first.login("maria")
+    kept = dict(first.cookies)
+    admin.post("/newsroom/-/users", {"username": "maria", "password": "another long password"})
+    assert run(datasette.client.get("/newsroom/-/queue", cookies=kept)).status_code == 403
+    (issued,) = newsroom.execute("select issued_at from sessions limit 1").fetchone()
+    assert issued
+    newsroom.close()
+
+
+def test_item6_session_cookie_is_secure_over_https(newsroom_site):
+    datasette = newsroom_site["datasette"]
+    page = run(datasette.client.get(https("/-/login")))
+    token = re.search(r'name="csrftoken" value="([^"]+)"', page.text).group(1)
+    response = run(
+        datasette.client.post(
+            https("/-/login"),
+            data={"username": "maria", "password": PASSWORD, "csrftoken": token},
+            cookies=dict(page.cookies),
+        )
+    )
+    assert response.status_code == 302
+    assert "secure" in response.headers["set-cookie"].lower()

@@ -15,6 +15,7 @@ then refreshed through its own write queue.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -28,9 +29,11 @@ from markupsafe import Markup, escape
 from datasette import hookimpl
 from romareact import curation, sources, users
 from romareact.categories import CATEGORIES
+from romareact.credentials import CredentialStore, hide_credentials
 from romareact.db import connect
 from romareact.publish import export_public, refresh_events
 from romareact.redirects import safe_next
+from romareact.root_sessions import LIFETIME_SECONDS, RootSessions, strip_cookie
 
 SESSION_COOKIE = "rr_session"
 SESSION_NAMESPACE = "romareact-session"
@@ -42,6 +45,22 @@ PAGE_SIZE = 100
 
 
 @hookimpl
+def prepare_connection(conn, database):
+    # (issue 17) no query Datasette runs reads a password hash, a session or a failed login.
+    if database == "newsroom":
+        hide_credentials(conn)
+
+
+def credentials(datasette) -> CredentialStore:
+    """The one store of credentials for this Datasette (the sign-in code's own connection)."""
+    store = getattr(datasette, "_romareact_credentials", None)
+    if store is None:
+        store = CredentialStore(datasette.get_database("newsroom").path)
+        datasette._romareact_credentials = store
+    return store
+
+
+@hookimpl
 def actor_from_request(datasette, request):
     value = request.cookies.get(SESSION_COOKIE)
     if not value:
@@ -50,22 +69,65 @@ def actor_from_request(datasette, request):
     async def actor():
         try:
             session = datasette.unsign(value, SESSION_NAMESPACE)
-        except Exception:  # a forged or expired cookie is simply no session
+        except Exception:  # a forged cookie is simply no session
             return None
-        newsroom = datasette.get_database("newsroom")
-        row = (
-            await newsroom.execute(
-                "select username, role, session_version from users "
-                "where username = ? and active = 1",
-                [session.get("u")],
-            )
-        ).first()
-        # A changed password or a disabled account ends the session.
-        if row is None or (row["session_version"] or "") != session.get("v", ""):
-            return None
-        return {"id": row["username"], "role": row["role"]}
+        if not isinstance(session, dict) or not isinstance(session.get("k"), str):
+            return None  # a cookie of the old kind, without a server-side session
+        if session.get("root"):
+            return root_sessions(datasette).actor(session["k"])
+        # The session is on the server: expired, signed out, disabled or a changed
+        # password all end it, whatever the browser keeps.
+        row = await credentials(datasette).run(lambda db: users.session_user(db, session["k"]))
+        return {"id": row["username"], "role": row["role"]} if row else None
 
     return actor
+
+
+def root_sessions(datasette) -> RootSessions:
+    sessions = getattr(datasette, "_romareact_root_sessions", None)
+    if sessions is None:
+        sessions = datasette._romareact_root_sessions = RootSessions()
+    return sessions
+
+
+async def root_sign_in(datasette, request):
+    """/-/auth-token, the one-time link `serve --root` prints: a root session of this process."""
+    token = request.args.get("token") or ""
+    expected = getattr(datasette, "_root_token", None)
+    if not expected or not secrets.compare_digest(token, expected):
+        raise Forbidden("Invalid token")
+    datasette._root_token = None  # one time only
+    response = Response.redirect("/newsroom/-/queue")
+    key = root_sessions(datasette).start()
+    session = datasette.sign({"k": key, "root": True}, SESSION_NAMESPACE)
+    session_cookie(response, request, session, LIFETIME_SECONDS)
+    return response
+
+
+@hookimpl
+def asgi_wrapper():
+    # Datasette's ds_actor cookie never expires; sessions here are ours (root's included).
+    def wrap(app):
+        async def without_ds_actor(scope, receive, send):
+            if scope["type"] == "http":
+                scope = {**scope, "headers": strip_cookie(scope.get("headers", []), b"ds_actor")}
+            await app(scope, receive, send)
+
+        return without_ds_actor
+
+    return wrap
+
+
+def session_cookie(response, request, value: str, max_age: int) -> None:
+    """Set the session cookie: HttpOnly, SameSite=Lax, Secure when served over HTTPS."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=request.scheme == "https",
+        max_age=max_age,
+    )
 
 
 def _role(request) -> str | None:
@@ -158,34 +220,34 @@ async def _page(datasette, request, template, **context):
 
 
 async def login(datasette, request):
-    newsroom = datasette.get_database("newsroom")
     error = None
     if request.method == "POST":
         form = await _form(request)
         username = (form.get("username") or "").strip().lower()
         address = _address(request)
 
-        def attempt(conn):
-            db = sqlite_utils.Database(conn)
+        def attempt(db):
             if users.login_blocked(db, username, address):
                 return "blocked"
             return users.authenticate(db, username, form.get("password") or "", address)
 
-        result = await newsroom.execute_write_fn(attempt, block=True)
+        result = await credentials(datasette).run(attempt)
         if result == "blocked":
             error = "Too many failed attempts; try again in 15 minutes. / Твърде много опити."
             response = await _page(datasette, request, "rr_login.html", error=error)
             response.status = 429
             return response
         if result:
-            session = {"u": result["username"], "v": result["session_version"] or ""}
+            # A new server-side session at every sign-in: an old cookie never becomes valid.
+            key = await credentials(datasette).run(
+                lambda db: users.start_session(db, result["username"])
+            )
             response = Response.redirect(safe_next(form.get("next")))
-            response.set_cookie(
-                SESSION_COOKIE,
-                datasette.sign(session, SESSION_NAMESPACE),
-                httponly=True,
-                samesite="lax",
-                max_age=12 * 3600,
+            session_cookie(
+                response,
+                request,
+                datasette.sign({"k": key}, SESSION_NAMESPACE),
+                int(users.SESSION_LIFETIME.total_seconds()),
             )
             return response
         error = "Wrong username or password. / Грешно име или парола."
@@ -203,15 +265,12 @@ async def logout(datasette, request):
     await _form(request)
     actor = request.actor or {}
     if actor.get("role") in EDITOR_ROLES:
-        # Signing out ends the session everywhere: the old cookie stops being valid.
-        def rotate(conn):
-            sqlite_utils.Database(conn).execute(
-                "update users set session_version = ? where username = ?",
-                [secrets.token_hex(4), actor["id"]],
-            )
-            conn.commit()
-
-        await datasette.get_database("newsroom").execute_write_fn(rotate, block=True)
+        # Signing out ends the session everywhere: every cookie of this account stops working.
+        await credentials(datasette).run(lambda db: users.end_sessions(db, actor["id"]))
+    elif actor.get("id") == "root":
+        with contextlib.suppress(Exception):  # no root session in this cookie: none to end
+            cookie = request.cookies.get(SESSION_COOKIE, "")
+            root_sessions(datasette).end(datasette.unsign(cookie, SESSION_NAMESPACE)["k"])
     response = Response.redirect("/")
     response.set_cookie(SESSION_COOKIE, "", expires=0, max_age=0)
     return response
@@ -598,8 +657,7 @@ async def users_page(datasette, request):
     if request.method == "POST":
         form = await _form(request)
 
-        def change(conn):
-            db = sqlite_utils.Database(conn)
+        def change(db):
             if form.get("action") == "add":
                 users.add_user(db, form.get("username") or "", form.get("password") or "",
                                form.get("role") or "editor", actor)  # fmt: skip
@@ -615,7 +673,8 @@ async def users_page(datasette, request):
                 )  # fmt: skip
 
         try:
-            await newsroom.execute_write_fn(change, block=True)
+            # Through the credential store: it alone sees (and ends) the account's sessions.
+            await credentials(datasette).run(change)
             return Response.redirect("/newsroom/-/users")
         except users.UserError as problem:
             error = str(problem)
@@ -662,6 +721,7 @@ def register_routes():
             item_action,
         ),
         (r"^/newsroom/-/users$", users_page),
+        (r"^/-/auth-token$", root_sign_in),
         (r"^/newsroom/-/sources$", sources_page),
         (r"^/newsroom/-/audit$", audit_redirect),
         (r"^/submit$", submit),
