@@ -66,13 +66,15 @@ class HealthRecorder:
         etag: str | None = None,
         last_modified: str | None = None,
         at: str | None = None,
+        bad_entries: int = 0,
     ) -> None:
         now = at or utcnow()
         if self.forward is not None:
             self.forward(
                 "success",
                 {"source_id": source_id, "status": status, "entries": entries, "bozo": bozo,
-                 "etag": etag, "last_modified": last_modified, "at": now},
+                 "etag": etag, "last_modified": last_modified, "at": now,
+                 "bad_entries": bad_entries},
             )  # fmt: skip
         with write_transaction(self.db):  # read and write as one step: other crawlers write too
             health = self._current(source_id)
@@ -82,6 +84,7 @@ class HealthRecorder:
                 last_status=status,
                 consecutive_failures=0,
                 entries_last=entries,
+                bad_entries_last=bad_entries,  # (issue 17) entries skipped, e.g. a javascript: link
                 bozo_warnings=(health.get("bozo_warnings") or 0) + int(bozo),
                 next_due=_later(self._interval(source_id)),
                 disabled_reason=None,

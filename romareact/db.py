@@ -420,6 +420,12 @@ def _newsroom_15_sessions(db: sqlite_utils.Database) -> None:
     db["server_keys"].create({"name": str, "value": str}, pk="name", if_not_exists=True)
 
 
+def _newsroom_16_bad_entries(db: sqlite_utils.Database) -> None:
+    # Feed entries skipped in the last fetch (a link that is no web address).
+    if "bad_entries_last" not in db["source_health"].columns_dict:
+        db["source_health"].add_column("bad_entries_last", int, not_null_default=0)
+
+
 # ---- end issue 17 ----
 
 
@@ -433,6 +439,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
     (15, "server-side sessions; the server's keys", _newsroom_15_sessions),
+    (16, "source_health.bad_entries_last", _newsroom_16_bad_entries),
 ]
 
 

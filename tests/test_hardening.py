@@ -12,9 +12,13 @@ import pytest
 import sqlite_utils
 import test_newsroom
 from datasette.utils import PrefixedUrlString
+from scrapy.http import XmlResponse
+from scrapy.utils.test import get_crawler
 from test_newsroom import PASSWORD, Browser
 from test_open_dataset import add_story, place_id, publish
 
+from crawlers.health import HealthRecorder
+from crawlers.spiders.feed import FeedSpider
 from romareact import curation
 from romareact.response_cache import PublicResponseCache, SharedResponseStore
 from romareact.serve import make_datasette
@@ -209,3 +213,26 @@ def test_item6_session_cookie_is_secure_over_https(newsroom_site):
     )
     assert response.status_code == 302
     assert "secure" in response.headers["set-cookie"].lower()
+
+
+HOSTILE_FEED = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><title>one</title><link>https://news.example/1</link></item>
+<item><title>bad</title><link>javascript:alert(document.cookie)</link></item>
+<item><title>three</title><link>https://news.example/3</link></item>
+</channel></rss>"""
+
+
+def test_item11_one_bad_feed_entry_is_skipped_and_counted(data_dir):
+    workspace = open_workspace(data_dir)
+    source = {"id": "s", "name": "S", "kind": "feed", "url": "https://news.example/feed"}
+    workspace.newsroom["sources"].insert(source)
+    crawler = get_crawler(FeedSpider, {"ROMAREACT_FOLLOW_ARTICLES": False})
+    spider = FeedSpider.from_crawler(crawler, sources=[source])
+    spider.health = HealthRecorder(workspace.newsroom)
+    response = XmlResponse(source["url"], body=HOSTILE_FEED)
+    urls = [item.url for item in spider.parse_feed(response, source=source)]
+    assert urls == ["https://news.example/1", "https://news.example/3"]
+    health = workspace.newsroom["source_health"].get("s")
+    workspace.close()
+    assert health["entries_last"] == 3 and health["bad_entries_last"] == 1
+    assert crawler.stats.get_value("romareact/entry_bad_link") == 1

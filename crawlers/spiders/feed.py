@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import scrapy
 
@@ -16,6 +16,13 @@ def _entry_address(feed_url: str, entry) -> str:
     key = entry.guid or hashlib.sha1(f"{entry.title}|{entry.summary}".encode()).hexdigest()[:16]
     separator = "&" if "?" in feed_url else "?"
     return f"{feed_url}{separator}romareact_entry={quote(str(key), safe='')}"
+
+
+def _web_entries(feed_url: str, entries: list) -> tuple[list, int]:
+    """The entries whose link (if any) is an http(s) address, and how many were not."""
+    kept = [e for e in entries if not e.link or urlsplit(urljoin(feed_url, e.link)).scheme
+            in ("http", "https")]  # fmt: skip
+    return kept, len(entries) - len(kept)
 
 
 class FeedSpider(ArticleSpider):
@@ -56,9 +63,14 @@ class FeedSpider(ArticleSpider):
         if not parsed.entries:
             self.crawler.stats.inc_value("romareact/feed_empty")
             self.logger.warning("feed %s has no entries", response.url)
-        self._record(source, response, parsed, content_type)
+        entries, bad = _web_entries(response.url, parsed.entries)
+        if bad:
+            # (issue 17) one bad entry is skipped and counted, never the rest of the feed.
+            self.crawler.stats.inc_value("romareact/entry_bad_link", bad)
+            self.logger.warning("feed %s: %d entries without a web address", response.url, bad)
+        self._record(source, response, parsed, content_type, bad)
         follow = self.crawler.settings.getbool("ROMAREACT_FOLLOW_ARTICLES", True)
-        for entry in parsed.entries:
+        for entry in entries:
             link, follow_this = entry.link, follow
             if not link:
                 # Nothing to follow, but the entry is news all the same: keep what the feed
@@ -82,7 +94,7 @@ class FeedSpider(ArticleSpider):
             if request is not None:
                 yield request
 
-    def _record(self, source: dict, response, parsed, content_type: str) -> None:
+    def _record(self, source: dict, response, parsed, content_type: str, bad: int = 0) -> None:
         if self.health is None:
             return
         if not parsed.entries:
@@ -100,6 +112,7 @@ class FeedSpider(ArticleSpider):
             bozo=bool(parsed.bozo),
             etag=response.headers.get("ETag", b"").decode("latin-1") or None,
             last_modified=response.headers.get("Last-Modified", b"").decode("latin-1") or None,
+            bad_entries=bad,
         )
 
     def feed_failed(self, failure):
