@@ -418,6 +418,8 @@ def _newsroom_15_sessions(db: sqlite_utils.Database) -> None:
     db["sessions"].create_index(["username"], if_not_exists=True)
     db["sessions"].create_index(["expires_at"], if_not_exists=True)
     db["server_keys"].create({"name": str, "value": str}, pk="name", if_not_exists=True)
+    # Sign-in throttling counts failures per address.
+    db["login_failures"].create_index(["address", "at"], if_not_exists=True)
 
 
 def _newsroom_16_bad_entries(db: sqlite_utils.Database) -> None:

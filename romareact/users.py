@@ -133,9 +133,12 @@ def _since() -> str:
 
 
 def login_blocked(newsroom: sqlite_utils.Database, username: str, address: str) -> bool:
-    """Too many recent failures for this account or from this address."""
+    """Too many recent failures for this account from this address, or from this address.
+
+    Counted per address, never for the account alone: otherwise anyone could lock an editor
+    out with twenty wrong passwords (issue 17), while the editor signs in from elsewhere."""
     row = newsroom.execute(
-        "select sum(username = ?), sum(address = ?) from login_failures where at >= ?",
+        "select sum(username = ?), count(*) from login_failures where address = ? and at >= ?",
         [username, address, _since()],
     ).fetchone()
     return (row[0] or 0) >= MAX_FAILURES or (row[1] or 0) >= MAX_FAILURES * 2

@@ -19,7 +19,7 @@ from test_open_dataset import add_story, place_id, publish
 
 from crawlers.health import HealthRecorder
 from crawlers.spiders.feed import FeedSpider
-from romareact import curation
+from romareact import curation, users
 from romareact.response_cache import PublicResponseCache, SharedResponseStore
 from romareact.serve import make_datasette
 from romareact.workspace import open_workspace
@@ -236,3 +236,13 @@ def test_item11_one_bad_feed_entry_is_skipped_and_counted(data_dir):
     workspace.close()
     assert health["entries_last"] == 3 and health["bad_entries_last"] == 1
     assert crawler.stats.get_value("romareact/entry_bad_link") == 1
+
+
+def test_item10_failures_from_elsewhere_do_not_lock_the_editor_out(newsroom_site):
+    newsroom = sqlite_utils.Database(newsroom_site["data_dir"] / "newsroom.db")
+    for _ in range(20):
+        assert users.authenticate(newsroom, "maria", "guess guess guess", "203.0.113.9") is None
+    assert users.login_blocked(newsroom, "maria", "203.0.113.9")  # the attacker waits
+    newsroom.close()
+    editor = Browser(newsroom_site["datasette"])  # from another address
+    assert editor.login("maria").status_code == 302
