@@ -228,7 +228,8 @@ class PublicResponseCache:
             await self.app(scope, receive, send)
             return
         headers = scope.get("headers", [])
-        host = _header(headers, b"host") or b""
+        # (issue 17) the scheme too: an https page's links differ from an http page's.
+        host = scope.get("scheme", "http").encode() + b"://" + (_header(headers, b"host") or b"")
         version = data_version(self.public_db)
         plain_key = (scope["path"], scope.get("query_string", b""), host, b"", version)
         gzip_key = (*plain_key[:3], GZIP, version)

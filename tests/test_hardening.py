@@ -21,7 +21,7 @@ from crawlers.health import HealthRecorder
 from crawlers.spiders.feed import FeedSpider
 from romareact import curation, users
 from romareact.response_cache import PublicResponseCache, SharedResponseStore
-from romareact.serve import make_datasette
+from romareact.serve import make_datasette, proxy_options
 from romareact.workspace import open_workspace
 
 newsroom_site = test_newsroom.newsroom_site  # the fixture: two accounts, four stories
@@ -246,3 +246,53 @@ def test_item10_failures_from_elsewhere_do_not_lock_the_editor_out(newsroom_site
     newsroom.close()
     editor = Browser(newsroom_site["datasette"])  # from another address
     assert editor.login("maria").status_code == 302
+
+
+def test_item9_forwarded_headers_only_from_a_named_proxy(tmp_path):
+    import uvicorn
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    async def app(scope, receive, send):
+        pass
+
+    def loaded(options):
+        config = uvicorn.Config(app, **options)
+        config.load()
+        layers, inner = [], config.loaded_app
+        while inner is not None:
+            layers.append(inner)
+            inner = getattr(inner, "app", None)
+        return [layer for layer in layers if isinstance(layer, ProxyHeadersMiddleware)]
+
+    assert loaded(proxy_options()) == []  # not even from localhost
+    (proxy,) = loaded(proxy_options(("10.0.0.5",)))
+    assert "10.0.0.5" in str(proxy.trusted_hosts.always_trust or proxy.trusted_hosts.trusted_hosts)
+    # The cache keeps an https page apart from the same page over http.
+    (tmp_path / "public.db").touch()
+    made = []
+
+    async def site(scope, receive, send):
+        made.append(scope["scheme"])
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/plain")]})  # fmt: skip
+        await send({"type": "http.response.body", "body": scope["scheme"].encode()})
+
+    cache = PublicResponseCache(site, tmp_path / "public.db", ("rr_session",))
+
+    async def get(scheme):
+        sent = []
+
+        async def receive():
+            return {"type": "http.request", "body": b""}
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "GET", "path": "/feed.atom", "query_string": b"",
+                 "scheme": scheme, "headers": [(b"host", b"example.org")]}  # fmt: skip
+        await cache(scope, receive, send)
+        return b"".join(m.get("body", b"") for m in sent)
+
+    assert run(get("https")) == b"https"
+    assert run(get("http")) == b"http"
+    assert made == ["https", "http"]
