@@ -10,6 +10,7 @@ CredentialStore: a connection of its own, in a thread of its own.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -38,6 +39,17 @@ def _authorizer(action, table, column, database, trigger):
 def hide_credentials(conn: sqlite3.Connection) -> None:
     """Make every credential column read as NULL on conn."""
     conn.set_authorizer(_authorizer)
+
+
+def server_key(db: sqlite_utils.Database, name: str = "submissions") -> bytes:
+    """This server's random key called name (made on first use), kept in server_keys."""
+    db.execute(
+        "insert or ignore into server_keys (name, value) values (?, ?)",
+        [name, secrets.token_hex(32)],
+    )
+    db.conn.commit()
+    (value,) = db.execute("select value from server_keys where name = ?", [name]).fetchone()
+    return bytes.fromhex(value)
 
 
 class CredentialStore:

@@ -9,6 +9,7 @@ database (romareact.publish), so the public side follows at once.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -216,16 +217,24 @@ def split(newsroom: sqlite_utils.Database, item_id: str, actor: str) -> str:
     return item_id
 
 
-def _address_hash(address: str) -> str:
-    # Enough to count reports per sender, without keeping the address itself.
-    return hashlib.sha256(f"romareact-submission:{address}".encode()).hexdigest()[:16]
+# Used when the caller has no server key (a key of this process only).
+_PROCESS_KEY = secrets.token_bytes(32)
 
 
-def submission_allowed(newsroom: sqlite_utils.Database, address: str) -> bool:
+def _address_hash(address: str, key: bytes | None = None) -> str:
+    # Enough to count reports per sender, without keeping the address itself. Keyed (issue
+    # 17): a plain hash of an IPv4 address is undone by hashing all four billion of them.
+    digest = hmac.new(key or _PROCESS_KEY, f"submission:{address}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def submission_allowed(
+    newsroom: sqlite_utils.Database, address: str, key: bytes | None = None
+) -> bool:
     since = (datetime.now(UTC) - SUBMISSION_WINDOW).isoformat(timespec="seconds")
     count = newsroom.execute(
         "select count(*) from submissions where address_hash = ? and created_at >= ?",
-        [_address_hash(address), since],
+        [_address_hash(address, key), since],
     ).fetchone()[0]
     return count < SUBMISSION_LIMIT
 
@@ -241,6 +250,7 @@ def submit_report(
     contact: str | None,
     language: str,
     address: str,
+    address_key: bytes | None = None,
 ) -> str:
     """A community report, queued for editors as a submission; returns its item id."""
     title, description = plain_text(title)[:200].strip(), plain_text(description)[:5000].strip()
@@ -281,7 +291,8 @@ def submit_report(
             )  # fmt: skip
         newsroom["submissions"].insert(
             {"item_id": key, "contact": plain_text(contact)[:300] if contact else None,
-             "address_hash": _address_hash(address), "language": language, "created_at": now}
+             "address_hash": _address_hash(address, address_key), "language": language,
+             "created_at": now}
         )  # fmt: skip
         audit(newsroom, "submission.received", "items", key, None,
               {"title": title, "place_id": place_id}, actor="public")  # fmt: skip

@@ -4,6 +4,7 @@ item (the item's number is in the test's name)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from urllib.parse import urlsplit
@@ -296,3 +297,30 @@ def test_item9_forwarded_headers_only_from_a_named_proxy(tmp_path):
     assert run(get("https")) == b"https"
     assert run(get("http")) == b"http"
     assert made == ["https", "http"]
+
+
+def test_item12_internal_pages_are_for_administrators_and_sender_hashes_are_keyed(
+    newsroom_site,
+):
+    datasette = newsroom_site["datasette"]
+    pages = ["/-/threads.json", "/-/settings.json", "/-/allow-debug", "/-/messages",
+             "/-/patterns", "/-/threads", "/-/settings"]  # fmt: skip
+    editor, admin = Browser(datasette), Browser(datasette)
+    editor.login("maria")
+    admin.login("admin")
+    for page in pages:
+        assert Browser(datasette).get(page).status_code == 403, page
+        assert editor.get(page).status_code == 403, page
+        assert admin.get(page).status_code == 200, page
+    assert "sql_time_limit_ms" in admin.get("/-/settings.json").text
+    assert "path" not in run(datasette.client.get("/-/databases.json")).json()[0]
+    # The sender's address is kept as a keyed hash: not the plain SHA-256 of the address.
+    visitor = Browser(datasette)
+    sent = visitor.post("/submit", {"title": "Сигнал", "description": "Нещо се случи"})
+    assert sent.status_code == 302
+    newsroom = sqlite_utils.Database(newsroom_site["data_dir"] / "newsroom.db")
+    (kept,) = newsroom.execute("select address_hash from submissions").fetchone()
+    newsroom.close()
+    for address in ("127.0.0.1", "testclient"):
+        for text in (address, f"romareact-submission:{address}", f"submission:{address}"):
+            assert hashlib.sha256(text.encode()).hexdigest()[:16] != kept

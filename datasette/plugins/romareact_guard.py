@@ -3,12 +3,20 @@
 - every connection bounds one query's values and rows (romareact.sql_limits), and a query
   past them is a quick, clear 400, never a 500;
 - a URL longer than MAX_URL_BYTES is refused with 414 before anything reads it (caches
-  would otherwise keep it as a key).
+  would otherwise keep it as a key);
+- Datasette's internal pages that show the server's threads, settings, messages and debug
+  tools answer administrators only (/-/databases: romareact_open_data).
 """
 
 from __future__ import annotations
 
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import Forbidden, Response
+from datasette.views.special import (
+    AllowDebugView,
+    JsonDataView,
+    MessagesDebugView,
+    PatternPortfolioView,
+)
 
 from datasette import hookimpl
 from romareact.sql_limits import MAX_VALUE_BYTES, is_too_big, limit_connection
@@ -65,3 +73,30 @@ class RefuseLongUrls:
                 await send({"type": "http.response.body", "body": body.encode()})
                 return
         await self.app(scope, receive, send)
+
+
+ADMIN_ONLY = {
+    "threads": lambda ds: JsonDataView.as_view(ds, "threads.json", ds._threads),
+    "settings": lambda ds: JsonDataView.as_view(ds, "settings.json", lambda: ds._settings),
+    "messages": MessagesDebugView.as_view,
+    "allow-debug": AllowDebugView.as_view,
+    "patterns": PatternPortfolioView.as_view,
+}
+
+
+def _is_admin(actor) -> bool:
+    return bool(actor) and (actor.get("id") == "root" or actor.get("role") == "admin")
+
+
+async def admin_only(datasette, request, send):
+    """Datasette's own page, for administrators; others get 403."""
+    if not _is_admin(request.actor):
+        raise Forbidden("Administrators only / Само за администратори")
+    view = ADMIN_ONLY[request.url_vars["page"]](datasette)
+    return await view(request, send)
+
+
+@hookimpl
+def register_routes():
+    pages = "|".join(ADMIN_ONLY)
+    return [(rf"^/-/(?P<page>{pages})(\.(?P<format>json))?$", admin_only)]

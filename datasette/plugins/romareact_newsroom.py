@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from datasette import hookimpl
 from romareact import curation, sources, users
 from romareact.categories import CATEGORIES
-from romareact.credentials import CredentialStore, hide_credentials
+from romareact.credentials import CredentialStore, hide_credentials, server_key
 from romareact.db import connect
 from romareact.publish import export_public, refresh_events
 from romareact.redirects import safe_next
@@ -603,11 +603,12 @@ async def submit(datasette, request):
         if form.get("website"):  # the honeypot: people never see this field
             return Response.redirect(f"/submit?sent=1&lang={lang}")
         address = _address(request)
+        key = await credentials(datasette).run(server_key)  # the sender's hash is keyed
         place_name = (form.get("place") or "").strip()
 
         def store(conn):
             db = sqlite_utils.Database(conn)
-            if not curation.submission_allowed(db, address):
+            if not curation.submission_allowed(db, address, key):
                 return "limited"
             place = next(
                 db.query(
@@ -625,6 +626,7 @@ async def submit(datasette, request):
                 place_id=place["id"] if place else None, event_date=event_date,
                 link=(form.get("link") or "").strip() or None,
                 contact=form.get("contact") or None, language=lang, address=address,
+                address_key=key,
             )  # fmt: skip
 
         try:
