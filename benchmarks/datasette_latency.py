@@ -15,7 +15,17 @@ Passes per endpoint, the same URL list each time:
   "cold, N clients, W workers": every URL for the first time, N clients at once;
   "warm, N clients, W workers": the same URLs again (the public response cache answers).
 With --gzip the clients ask for compressed responses, as browsers do (Accept-Encoding: gzip).
-Target: p95 <= 150 ms at 20 clients.
+
+    python -m benchmarks.datasette_latency --load public [--events 1000000] [--workers 2]
+                                           [--readers 200] [--researchers 20]
+
+A realistic public load instead: a burst of --readers visitors at once, each asking for a few
+pages drawn from the map and the 20 most popular views with Zipf's law (the first URL the most
+often), beside --researchers clients each asking distinct faceted pages and searches that no
+one asked before (cold). The popular pages have been asked once before the burst, as on a
+server in use (--cold-popular: a burst on a freshly started server). The database comes from
+benchmarks/scale_public.py (cached). Targets (issue 15): readers p95 <= 150 ms, researchers p95
+<= 500 ms with --workers 2.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import statistics
 import tempfile
 import threading
@@ -63,15 +74,126 @@ def endpoint_urls(events: int, requests: int) -> dict[str, list[str]]:
     }
 
 
+# What a map visitor's browser asks first (benchmarks/scale_public.py FIRST_VIEW) and the most
+# visited public pages, most popular first.
+def popular_urls() -> list[str]:
+    from benchmarks.scale_public import FIRST_VIEW
+
+    quote = urllib.parse.quote
+    provinces = ["София-град", "Пловдив", "Варна", "Бургас", "Сливен", "Стара Загора"]
+    return [
+        "/map",
+        "/map/data/markers.js",
+        *FIRST_VIEW,
+        "/public/events",
+        "/",
+        "/public",
+        *(f"/public/events?province={quote(p)}" for p in provinces),
+        "/feed.atom",
+        "/cite",
+        "/public/events?category=housing",
+        "/public/events?category=education",
+        f"/public/events?_search={quote('ремонт')}",
+        "/public/events_per_province_per_year",
+        "/public/events?_sort_desc=date&year=2025",
+        f"/public/events.json?_search={quote('фестивал')}",
+        "/map/events.geojson?category=health&province=" + quote("Сливен"),
+        "/public/areas",
+    ]
+
+
+def zipf_paths(urls: list[str], count: int, rng: random.Random) -> list[str]:
+    """`count` URLs drawn with Zipf's law (s = 1): the k-th asked 1/k as often as the first."""
+    return rng.choices(urls, weights=[1 / (k + 1) for k in range(len(urls))], k=count)
+
+
+def public_load(port: int, args) -> dict[str, tuple[list[float], list[str]]]:
+    """Readers and researchers at once; latencies and errors of each group."""
+    rng = random.Random(11)
+    popular = popular_urls()
+    kinds = {"pages": slice(2, 3), "searches": slice(3, 4), "both": slice(2, 4)}[args.research]
+    cold = [u for pair in zip(*endpoint_urls(args.events, 10_000).values(), strict=False)
+            for u in pair[kinds]]  # fmt: skip
+    rng.shuffle(cold)
+    headers = {"Accept-Encoding": "gzip"}
+    groups = {
+        "readers": [zipf_paths(popular, args.reads, rng) for _ in range(args.readers)],
+        "researchers": [cold[k :: args.researchers][: args.reads] for k in range(args.researchers)],
+    }
+    results = {name: ([], []) for name in groups}
+    start = threading.Barrier(args.readers + args.researchers)
+    threads = []
+    for name, clients in groups.items():
+        latencies, errors = results[name]
+        for paths in clients:
+            threads.append(
+                threading.Thread(
+                    target=_client, args=(port, paths, latencies, errors, headers, start)
+                )
+            )
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _public_load_main(args) -> None:
+    from benchmarks.scale_public import public_data_dir
+
+    data_dir = public_data_dir(args.events)
+    workers = int(args.workers.split(",")[-1])
+    print(f"{args.events} events, {workers} worker(s), {args.readers} readers and "
+          f"{args.researchers} researchers, {args.reads} pages each", flush=True)  # fmt: skip
+    targets = {"readers": 150, "researchers": 500}
+    for run in range(args.repeat):
+        with romareact_serve(data_dir, args=("--workers", str(workers)), timeout=300) as base:
+            wait_until_idle(_port(base))
+            if not args.cold_popular:
+                # The burst meets a server that has been serving: each popular page asked once
+                # before, as the steady stream of visitors does (in each worker, through the
+                # shared response store).
+                measure(_port(base), popular_urls() * workers, workers, {"Accept-Encoding": "gzip"})
+            for name, (latencies, errors) in public_load(_port(base), args).items():
+                if len(latencies) < 2:
+                    continue
+                p50, p95 = _percentiles(latencies)
+                verdict = "ok" if p95 <= targets[name] else "over"
+                print(
+                    f"run {run + 1} {name:12} | {len(latencies):5} requests | p50 {p50:7.1f} ms"
+                    f" | p95 {p95:7.1f} ms (target {targets[name]}: {verdict}) | "
+                    f"errors {len(errors)} {errors[:3]}",
+                    flush=True,
+                )
+            peaks = [_peak_rss_mb(pid) for pid in server_processes(_port(base))]
+            print(f"run {run + 1} peak memory per server process: "
+                  + ", ".join(f"{mb:.0f} MB" for mb in peaks if mb), flush=True)  # fmt: skip
+
+
 def _client(
-    port: int, paths: list[str], latencies: list[float], errors: list[str], headers: dict
+    port: int,
+    paths: list[str],
+    latencies: list[float],
+    errors: list[str],
+    headers: dict,
+    start: threading.Barrier | None = None,
 ) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    if start is not None:
+        start.wait()  # everyone at once: a burst
     for path in paths:
         started = time.perf_counter()
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        response.read()
+        try:
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException) as error:
+            # Counted as an error and as the time waited; the next request on a new connection.
+            latencies.append(time.perf_counter() - started)
+            errors.append(f"{type(error).__name__} {path}")
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            continue
         latencies.append(time.perf_counter() - started)
         if response.status != 200:
             errors.append(f"{response.status} {path}")
@@ -110,12 +232,27 @@ def main() -> None:
         "--repeat", type=int, default=1, help="independent runs of every pass (p95 varies by run)"
     )
     parser.add_argument("--gzip", action="store_true", help="ask for gzip, as browsers do")
+    parser.add_argument("--load", choices=["endpoints", "public"], default="endpoints",
+                        help="public: readers over popular pages beside researchers")  # fmt: skip
+    parser.add_argument("--readers", type=int, default=200)
+    parser.add_argument("--researchers", type=int, default=20)
+    parser.add_argument("--reads", type=int, default=5, help="pages per reader or researcher")
+    parser.add_argument(
+        "--research", choices=["both", "pages", "searches"], default="both",
+        help="what researchers ask: faceted pages, searches, or both (alternating)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cold-popular", action="store_true", help="a burst on a fresh server, nothing cached"
+    )
     parser.add_argument(
         "--workers",
         default=f"1,{os.cpu_count() or 1}",
         help="worker counts to compare, comma-separated (default: 1 and one per core)",
     )
     args = parser.parse_args()
+    if args.load == "public":
+        _public_load_main(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         open_workspace(data_dir).close()
@@ -165,6 +302,15 @@ def _passes(data_dir: Path, paths: list[str], worker_counts: list[int], args) ->
                 latencies = measure(_port(base), paths, args.clients, headers)
                 passes.append((f"{label}, {args.clients} clients, {workers} worker(s)", latencies))
     return passes
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), None)
+    return int(line.split()[1]) / 1024 if line else None
 
 
 def _port(base: str) -> int:

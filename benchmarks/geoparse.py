@@ -1,6 +1,7 @@
 """Benchmark: placing and relevance on the development set, beside a naive baseline.
 
-    python -m benchmarks.geoparse [--gazetteer PATH] [--seconds N]
+    python -m benchmarks.geoparse [--gazetteer PATH] [--seconds N] [--set dev|holdout]
+    python -m benchmarks.geoparse --real [--baseline /path/to/main-checkout] [--errors]
 
 Prints settlement precision/recall/F1, namesake-resolution accuracy, primary-place accuracy,
 relevance precision/recall and articles per second (~3 KB articles, one core), for romareact
@@ -195,7 +196,20 @@ def main(argv: list[str] | None = None) -> None:
         help="dev: the texts the rules were developed on; holdout: texts written afterwards "
         "and never used for tuning",
     )
+    parser.add_argument(
+        "--real",
+        action="store_true",
+        help="the shared set of real news instead (benchmarks.geoparse_real: its score.py, per "
+        "subset, language and fold, before/after with --baseline DIR)",
+    )
+    parser.add_argument("--baseline", type=Path, help="with --real: a checkout to compare with")
     args = parser.parse_args(argv)
+    if args.real:
+        from benchmarks import geoparse_real
+
+        extra = ["--gazetteer", str(args.gazetteer)] + (["--errors"] if args.errors else [])
+        geoparse_real.main(extra + (["--baseline", str(args.baseline)] if args.baseline else []))
+        return
     gazetteer, load_seconds, label = build_gazetteer(args.gazetteer)
     with open(SETS[args.set], "rb") as handle:
         texts = tomllib.load(handle)["text"]

@@ -30,12 +30,12 @@ from tests.local_servers import serve_folder
 
 
 def naive_map(events: list[dict], path: Path) -> None:
-    fmap = leaflet_map()
+    fmap = leaflet_map(cdn=True)
     # Folium's popups need jQuery; icons and Bootstrap are left out, as in ours.
     fmap.default_js.append(
         ("jquery", "https://cdn.jsdelivr.net/npm/jquery@3.7.1/dist/jquery.min.js")
     )
-    cluster = marker_cluster().add_to(fmap)
+    cluster = marker_cluster(fmap, cdn=True)
     for e in events:
         popup = (
             f"<b>{html.escape(e['title'])}</b><br>{html.escape(e['date'])} · "

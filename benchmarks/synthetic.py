@@ -40,9 +40,11 @@ _OUTLETS = [
 ]  # fmt: skip
 
 
-def synthetic_events(count: int, seed: int = 7) -> list[dict]:
+def synthetic_events(count: int, seed: int = 7, settlements: list | None = None) -> list[dict]:
+    """`count` events; at `settlements` (gazetteer places) if given, else the embedded ones."""
     rng = random.Random(seed)
-    settlements = [p for p in embedded_places() if p.kind == "settlement"]
+    if settlements is None:
+        settlements = [p for p in embedded_places() if p.kind == "settlement"]
     provinces = {p.province: p for p in embedded_places() if p.kind == "province"}
     categories = list(CATEGORIES)
     start = date(2021, 1, 1)
@@ -80,7 +82,7 @@ def synthetic_events(count: int, seed: int = 7) -> list[dict]:
                 "year": day.year,
                 "place": name,
                 "neighbourhood": "Изток" if precision == "neighbourhood" else None,
-                "municipality": name if precision != "province" else None,
+                "municipality": (place.municipality or name) if precision != "province" else None,
                 "province": place.province,
                 "lat": round(lat, 5),
                 "lon": round(lon, 5),

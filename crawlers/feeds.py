@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 import feedparser
 from lxml import etree
 
+from crawlers.encoding import as_utf8_xml
 from romareact.dates import normalise_date
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -34,6 +35,9 @@ _LOOSE_AMPERSAND = re.compile(
 _CONTROL_CHARS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ROOT_ENDS = (b"</rss", b"</feed", b"</rdf:RDF")
 _ENTRY_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:item|entry)[\s>/]")
+# The end of a feed's root element, whatever its namespace prefix.
+_ROOT_START = re.compile(rb"<(?:[\w.-]+:)?(?:rss|feed|RDF)[\s>]")
+_ROOT_END = re.compile(rb"</(?:[\w.-]+:)?(?:rss|feed|RDF)\s*>")
 _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding=["']([\w.-]+)""")
 
 
@@ -53,6 +57,9 @@ class ParsedFeed:
     entries: list[FeedEntry] = field(default_factory=list)
     bozo: bool = False  # the document was not well-formed; read as far as possible
     error: str | None = None
+    # The document stops before its root element ends: the connection closed early (a body
+    # without Content-Length ends when the server hangs up). Its entries are not to be used.
+    incomplete: bool = False
 
 
 def _text(element) -> str | None:
@@ -226,5 +233,17 @@ def _slow(body: bytes, content_type: str | None) -> ParsedFeed:
 
 
 def parse_feed(body: bytes, content_type: str | None = None) -> ParsedFeed:
-    """Entries of an RSS/Atom document, by the fast path when it is well-formed."""
-    return _fast(body) or _slow(body, content_type)
+    """Entries of an RSS/Atom document, by the fast path when it is well-formed.
+
+    The bytes are first read in the encoding they really have (crawlers/encoding.py) and
+    handed on as UTF-8: lxml gives up on a lying declaration and feedparser guesses
+    windows-1252 for undeclared windows-1251."""
+    body, _ = as_utf8_xml(body, content_type)
+    if _ROOT_START.search(body[:4096]) and not _ROOT_END.search(body):
+        return ParsedFeed(
+            bozo=True,
+            error="the feed is cut short: the document ends before its root element closes",
+            incomplete=True,
+        )
+    media_type = (content_type or "application/xml").split(";")[0].strip()
+    return _fast(body) or _slow(body, f"{media_type}; charset=utf-8")

@@ -138,7 +138,10 @@ def collect(db, redis_url: str, batch: int = 100) -> dict[str, int]:
             counts["rejected"] += len(rejected)
         server.ltrim(ITEMS, len(messages), -1)  # only now: a crash before this re-delivers
     recorder = HealthRecorder(db)
-    recorders = {"success": recorder.success, "failure": recorder.failure}
+    recorders = {
+        "success": recorder.success, "failure": recorder.failure, "waiting": recorder.waiting,
+        "capped": recorder.capped,
+    }  # fmt: skip
     while events := server.lrange(HEALTH, 0, batch - 1):
         for raw in events:
             event = json.loads(raw)

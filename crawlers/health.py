@@ -11,6 +11,7 @@ import datetime as dt
 import sqlite_utils
 
 from romareact.db import utcnow, write_transaction
+from romareact.source_validation import MAX_INTERVAL, MIN_INTERVAL
 
 DISABLE_AFTER_FAILURES = 5
 MAX_BACKOFF = dt.timedelta(hours=24)
@@ -45,7 +46,11 @@ class HealthRecorder:
 
     def _interval(self, source_id: str) -> int:
         rows = list(self.db["sources"].rows_where("id = ?", [source_id]))
-        return (rows[0]["interval_minutes"] if rows else None) or 60
+        value = rows[0]["interval_minutes"] if rows else None
+        if not isinstance(value, int) or isinstance(value, bool):
+            return 60  # written before values were checked at load time: the default
+        # Bounded as a sources file is checked, so no stored value can break the date sums.
+        return min(max(value, MIN_INTERVAL), MAX_INTERVAL)
 
     def validators(self, source_id: str) -> dict:
         """Conditional-GET headers from the last successful fetch."""
@@ -83,14 +88,49 @@ class HealthRecorder:
                 last_success=now,
                 last_status=status,
                 consecutive_failures=0,
-                entries_last=entries,
-                bad_entries_last=bad_entries,  # (issue 17) entries skipped, e.g. a javascript: link
+                # A 304 lists nothing: the feed still has the entries it had.
+                entries_last=health.get("entries_last") if status == 304 else entries,
+                # (issue 17) entries skipped, e.g. a javascript: link; a 304 skipped none anew.
+                bad_entries_last=health.get("bad_entries_last") if status == 304 else bad_entries,
                 bozo_warnings=(health.get("bozo_warnings") or 0) + int(bozo),
                 next_due=_later(self._interval(source_id)),
                 disabled_reason=None,
+                notice=None,
             )
             if status != 304:  # a 304 keeps the validators it answered to
                 health.update(etag=etag, last_modified=last_modified)
+            self._store(health)
+
+    def waiting(self, source_id: str, seconds: float, status: int, at: str | None = None) -> None:
+        """The server asked (Retry-After) for a longer pause than a crawl waits: the next
+        attempt comes when it asked, and a busy server is not a broken source."""
+        now = at or utcnow()
+        seconds = min(max(seconds, 0.0), MAX_BACKOFF.total_seconds())
+        if self.forward is not None:
+            self.forward(
+                "waiting", {"source_id": source_id, "seconds": seconds, "status": status, "at": now}
+            )
+        with write_transaction(self.db):
+            health = self._current(source_id)
+            due = max(seconds / 60, self._interval(source_id))
+            health.update(
+                last_attempt=now,
+                last_status=status,
+                next_due=_later(due),
+                notice=f"HTTP {status}: the server asked to wait {seconds:.0f} s",
+            )
+            self._store(health)
+
+    def capped(self, source_id: str, cap: int, unfollowed: int) -> None:
+        """Say in health that this crawl fetched only `cap` of a source's new article pages."""
+        if self.forward is not None:
+            self.forward("capped", {"source_id": source_id, "cap": cap, "unfollowed": unfollowed})
+        with write_transaction(self.db):
+            health = self._current(source_id)
+            health["notice"] = (
+                f"capped: {cap} new article pages fetched this crawl; {unfollowed} more"
+                " entries kept as the feed gives them"
+            )
             self._store(health)
 
     def failure(

@@ -16,6 +16,7 @@ class ArticleItem:
     published: str | None = None  # the best machine reading of the date, if any
     published_raw: str | None = None  # the date exactly as the source gave it
     guid: str | None = None
+    guid_key: str | None = None  # set where the GUID identifies the story (crawlers/identity.py)
     canonical_url: str | None = None
     # Filled by the pipelines.
     language: str | None = None

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawlers.identity import resolve_story
 from geocode.gazetteer import Gazetteer
 from geocode.resolve import find_places
 from romareact import db as database
@@ -42,6 +43,7 @@ _ITEM_COLUMNS = (
     "published", "published_raw", "date_flag", "fetched", "language", "relevance",
     "roma_related", "status", "content_hash", "analysed_at", "cluster_id", "sketch",
     "search_pending",
+    "guid_key",  # issue 18: the story's GUID identity (crawlers/identity.py)
 )  # fmt: skip
 _KEPT_BY_EDITORS = {
     "status": "case when items.status in ('approved', 'rejected') then items.status"
@@ -59,7 +61,10 @@ _UPSERT_ITEM = (
     )
     + " returning cluster_locked"
 )
-_MENTION_COLUMNS = ("item_id", "place_id", "start", "end", "surface", "confidence", "is_primary")
+_MENTION_COLUMNS = (
+    "item_id", "place_id", "start", "end", "surface", "confidence", "is_primary",
+    "needs_review", "candidates",  # issue 16: unsure namesakes wait for an editor
+)  # fmt: skip
 _QUOTED_MENTION_COLUMNS = ", ".join(f'"{c}"' for c in _MENTION_COLUMNS)  # "end": an SQL word
 _INSERT_MENTION = (
     f"insert or replace into mentions ({_QUOTED_MENTION_COLUMNS})"
@@ -185,6 +190,7 @@ def stored_row(adapter) -> tuple[dict, list[dict]]:
         "url": adapter["url"],
         "canonical_url": adapter["canonical_url"],
         "guid": adapter.get("guid"),
+        "guid_key": adapter.get("guid_key"),
         "title": adapter.get("title"),
         "summary": adapter.get("summary"),
         "full_text": adapter.get("full_text"),
@@ -210,6 +216,12 @@ def stored_row(adapter) -> tuple[dict, list[dict]]:
             "surface": mention.surface,
             "confidence": mention.confidence,
             "is_primary": int(mention.primary),
+            "needs_review": int(mention.needs_review),
+            "candidates": (
+                json.dumps(mention.candidate_dicts(), ensure_ascii=False)
+                if mention.needs_review
+                else None
+            ),
         }
         for mention in adapter.get("places") or []
     ]
@@ -219,7 +231,10 @@ def stored_row(adapter) -> tuple[dict, list[dict]]:
 def write_item(db, row: dict, mentions: list[dict]) -> bool:
     """Upsert one item and its mentions (inside a transaction); True if it joined another
     story's cluster."""
+    # issue 18: the item already holding this story (by canonical URL, else by GUID).
+    row = resolve_story(db, row)
     key = row["id"]
+    mentions = [{**m, "item_id": key} for m in mentions]
     cluster, sketch = find_cluster(db, key, row["full_text"])
     row = {
         **row,
@@ -240,7 +255,8 @@ def write_item(db, row: dict, mentions: list[dict]) -> bool:
     if mentions:
         if chosen:
             mentions = [{**m, "is_primary": 0} for m in mentions]
-        db.conn.executemany(_INSERT_MENTION, [[m[c] for c in _MENTION_COLUMNS] for m in mentions])
+        rows = [[m.get(c) for c in _MENTION_COLUMNS] for m in mentions]  # older hand-offs lack some
+        db.conn.executemany(_INSERT_MENTION, rows)
     return clustered
 
 

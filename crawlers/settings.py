@@ -48,6 +48,8 @@ DOWNLOADER_MIDDLEWARES = {
 ROMAREACT_MAX_RETRY_AFTER = 300
 # Fetch each feed entry's page for its full text; false keeps what the feed says.
 ROMAREACT_FOLLOW_ARTICLES = True
+# Fair shares: at most this many new article pages per source and crawl (0: no limit).
+ROMAREACT_MAX_ARTICLES_PER_SOURCE = 300
 
 ITEM_PIPELINES = {
     "crawlers.pipelines.NormalisePipeline": 100,

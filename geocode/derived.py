@@ -49,8 +49,20 @@ INHABITANTS = {
     "самоков": ("самоковци", "самоковец", "самоковка"),
     "димитровград": ("димитровградчани", "димитровградчанин", "димитровградчанка"),
 }
-# Stems whose forms mostly mean something else: "троянски кон", the club "Левски".
-EXCLUDED_STEMS = {"троянск", "левск", "санданск", "бялск", "ломск"}
+# Stems whose forms mostly mean something else: "троянски кон", the club "Левски", the
+# Romance languages ("романски"), the mountain and the river ("Рилския манастир", "искърски").
+EXCLUDED_STEMS = {"троянск", "левск", "бялск", "ломск", "романск", "рилск", "искърск"}
+# The capital is named by its role as often as by its name.
+CAPITAL = "софия"
+CAPITAL_FORMS = (
+    "столицата", "столичния", "столичният", "столичната", "столичното", "столичните",
+    "столичен", "столична", "столично", "столични",
+)  # fmt: skip
+# Russian case endings of a town's name: Софии, Пловдива, Варне, Бургасом.
+RUSSIAN_A_ENDINGS = ("ы", "е", "у", "ой")  # Варна -> Варны, Варне, Варну, Варной
+RUSSIAN_CONSONANT_ENDINGS = ("а", "е", "у", "ом")  # Пловдив -> Пловдива, Пловдиве...
+RUSSIAN_CAPITAL_FORMS = ("столице", "столицы", "столицу", "столицей", "столичный", "столичной")
+RUSSIAN_ADJECTIVE_ENDINGS = ("ий", "ая", "ое", "ие", "ого", "ой", "ом", "ую", "их", "ым", "ими")
 _SOFTENED = {"к": "ш", "ч": "ш", "г": "ж", "х": "ш"}
 _VOWELS = "аяоеиуъю"
 
@@ -60,6 +72,8 @@ def _single_stem(word: str) -> str:
         return word[:-1]
     if word.endswith(("ия", "ие")):  # София -> софийски, Поморие -> поморийски
         return word[:-1] + "йск"
+    if word.endswith(("ени", "ини")):  # Павликени -> павликенски
+        return word[:-1] + "ск"
     if word.endswith("и"):  # Харманли -> харманлийски
         return word + "йск"
     if word.endswith("ище"):  # Панагюрище -> панагюрски
@@ -100,4 +114,28 @@ def derived_forms(name: str) -> dict[str, str]:
         forms[stem + "о"] = "region"  # "Сливенско": the area around the town, not the town
     for form in INHABITANTS.get(name.lower(), ()):
         forms[form] = "inhabitant"
+    if name.lower() == CAPITAL:
+        forms.update(dict.fromkeys(CAPITAL_FORMS, "adjective"))
+    return forms
+
+
+def russian_forms(name: str) -> dict[str, str]:
+    """A town's name in Russian cases and its Russian adjective ("пловдивское").
+
+    Bulgarian does not decline names, so these forms say nothing wrong in Bulgarian text."""
+    lower = name.lower()
+    if " " in lower or lower[-1] in "оеиую":  # Габрово, Русе: not declined in Russian
+        return {}
+    forms = {}
+    if lower.endswith("ия"):  # София -> Софии, Софию, Софией
+        forms = dict.fromkeys((lower[:-1] + "и", lower[:-1] + "ю", lower[:-1] + "ей"), "name")
+    elif lower[-1] in "ая":
+        forms = {lower[:-1] + ending: "name" for ending in RUSSIAN_A_ENDINGS}
+    elif lower[-1] not in _VOWELS:
+        forms = {lower + ending: "name" for ending in RUSSIAN_CONSONANT_ENDINGS}
+    stem = adjective_stem(name)
+    if stem not in EXCLUDED_STEMS:
+        forms.update({stem + ending: "adjective" for ending in RUSSIAN_ADJECTIVE_ENDINGS})
+    if lower == CAPITAL:
+        forms.update(dict.fromkeys(RUSSIAN_CAPITAL_FORMS, "adjective"))
     return forms

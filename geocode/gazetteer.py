@@ -7,12 +7,13 @@ import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import sqlite_utils
 
 from geocode.corrections import Correction, load_corrections
-from geocode.derived import derived_forms
+from geocode.derived import derived_forms, russian_forms
+from geocode.translit import fold_latin, latin_variants
 
 _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"[\u2010-\u2015]")
@@ -51,7 +52,7 @@ class Place:
     def __hash__(self) -> int:
         return hash(self.id)
 
-    @property
+    @cached_property  # asked often; a frozen dataclass still keeps it in its __dict__
     def is_municipal_centre(self) -> bool:
         return bool(self.municipality) and normalise_name(self.municipality) == normalise_name(
             self.name
@@ -99,14 +100,21 @@ class Gazetteer:
             else:
                 for name in names:
                     self.by_name[normalise_name(name)].append(place)
+        self._places_list = places  # for the Latin index, built when first asked
         widths = [key.count(" ") + 1 for key in [*self.by_name, *self.quarters]]
         self.max_name_words = max(widths, default=1)
         self.municipalities = {normalise_name(p.municipality) for p in places if p.municipality}
         self.derived: dict[str, tuple[Place, str]] = {}
+        # Russian cases and adjectives, asked only of Russian text ("Котела" is Bulgarian too).
+        self.russian: dict[str, tuple[Place, str]] = {}
+        # Smallest first, so that of two towns with one adjective the larger keeps it.
         for place in sorted(places, key=lambda p: p.population or 0):
-            if place.kind == "settlement" and place.is_town:
+            if place.kind == "settlement" and (place.is_town or place.is_municipal_centre):
                 for form, kind in derived_forms(place.name).items():
                     self.derived[form] = (place, kind)
+            if place.kind == "settlement" and place.is_town:
+                for form, kind in russian_forms(place.name).items():
+                    self.russian[form] = (place, kind)
         self.derived_by_place: dict[str, list[str]] = defaultdict(list)
         for form, (place, _) in self.derived.items():
             self.derived_by_place[place.id].append(form)
@@ -144,6 +152,47 @@ class Gazetteer:
             index = self.quarters if place and place.kind == "neighbourhood" else self.by_name
             if place and place not in index[correction.surface]:
                 index[correction.surface].append(place)
+
+    @cached_property
+    def _latin_index(self) -> tuple[dict, dict, dict, dict]:
+        """Every Latin spelling of every settlement ("Plowdiw", "Pazardjik", "Katuniţa") and
+        quarter, folded to plain lower-case letters, and the towns' spellings by initial for
+        close spellings ("Veliko Turnov"; villages are too many and too alike for a near
+        match to mean anything). Built on the first Latin-script name asked about (about a
+        third of a second): Bulgarian text never pays for it."""
+        latin: dict[str, list[Place]] = defaultdict(list)
+        quarters: dict[str, list[Place]] = defaultdict(list)
+        for place in self._places_list:
+            folded = {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}
+            if place.kind == "neighbourhood":
+                for spelling in folded:
+                    quarters[spelling].append(place)
+            elif place.kind == "settlement":
+                for spelling in folded | latin_variants(place.name):
+                    latin[spelling].append(place)
+        by_initial: dict[str, dict[str, list[Place]]] = defaultdict(dict)
+        for spelling, matches in latin.items():
+            towns = [p for p in matches if p.is_town]
+            if towns:
+                by_initial[spelling[:1]][spelling] = towns
+        spellings = {initial: list(towns) for initial, towns in by_initial.items()}
+        return dict(latin), dict(quarters), dict(by_initial), spellings
+
+    @property
+    def latin(self) -> dict[str, list[Place]]:
+        return self._latin_index[0]
+
+    @property
+    def latin_quarters(self) -> dict[str, list[Place]]:
+        return self._latin_index[1]
+
+    @property
+    def latin_towns_by_initial(self) -> dict[str, dict[str, list[Place]]]:
+        return self._latin_index[2]
+
+    @property
+    def latin_town_spellings(self) -> dict[str, list[str]]:
+        return self._latin_index[3]
 
     def names_latin_town(self, text: str) -> bool:
         """Whether a Latin-script name of a Bulgarian town occurs in the text."""

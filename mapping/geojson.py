@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +30,8 @@ def _date_argument(args, name: str) -> str | None:
     except ValueError:
         parsed = None
     # fromisoformat also takes 20260101 and week dates; the map and the table ask for one form.
+    if parsed is None and re.fullmatch(r"\d{4}-\d\d-\d\d", value):
+        raise ValueError(f"No such date: {value!r}; expected a date as YYYY-MM-DD for {name!r}.")
     if parsed is None or value != parsed.isoformat():
         raise ValueError(f"Expected a date as YYYY-MM-DD for {name!r}, got {value!r}.")
     return value

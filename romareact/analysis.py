@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from geocode.gazetteer import Gazetteer
 from geocode.resolve import PlaceMention, find_places
 from romareact.language import detect_language
+from romareact.mojibake import repair
 from romareact.relevance import score_text
 
 
@@ -39,6 +40,9 @@ class Analyzer:
         self.gazetteer = gazetteer
 
     def analyze(self, text: str, title: str | None = None) -> Analysis:
+        """Offsets refer to `text` (to its repaired form, should a wrong decoding of UTF-8
+        have to be undone: the one repair that changes lengths)."""
+        text, title = repair(text), repair(title) if title else title
         lang = detect_language(f"{title or ''} {text}")
         places = find_places(text, self.gazetteer, title=title, lang=lang)
         relevance = score_text(text, title, roma_places=roma_neighbourhoods(places))
@@ -51,5 +55,10 @@ class Analyzer:
 
 
 def roma_neighbourhoods(places: list[PlaceMention]) -> int:
-    """How many of the mentioned places were found through a Roma neighbourhood."""
-    return sum(1 for place in places if place.neighbourhood is not None)
+    """How many of the mentioned places were found through a Roma neighbourhood (other city
+    quarters, "cityquarter:" ids, say nothing about Roma)."""
+    return sum(
+        1
+        for place in places
+        if place.neighbourhood is not None and place.neighbourhood.id.startswith("quarter:")
+    )

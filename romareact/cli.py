@@ -294,7 +294,9 @@ def sources_list(data_dir):
 @click.option("--id", "source_id", required=True, help="Short id: lower-case, digits, - or _.")
 @click.option("--name", required=True, help="The outlet's name.")
 @click.option("--url", required=True, help="Feed URL (kind feed) or listing page URL.")
-@click.option("--kind", type=click.Choice(["feed", "listing"]), default="feed", show_default=True)
+@click.option(
+    "--kind", type=click.Choice(["feed", "listing", "sitemap"]), default="feed", show_default=True
+)
 @click.option("--homepage", help="The outlet's home page.")
 @click.option("--language", help="ISO 639-1 code, e.g. bg.")
 @click.option("--country", help="ISO 3166 code, e.g. BG.")
@@ -385,9 +387,15 @@ def _ensure_sources(workspace) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the static site into.",
 )
-def map(data_dir, out_dir):
+@click.option(
+    "--cdn",
+    is_flag=True,
+    help="Load Leaflet from jsDelivr (with SRI hashes) instead of the copy in static/.",
+)
+def map(data_dir, out_dir, cdn):
     """Write the public event map as a static site: index.html, its data files,
-    events.geojson and feed.atom. Put the folder on any web server (or open index.html).
+    events.geojson, feed.atom and static/ (Leaflet, the base layer). Put the folder on any
+    web server (or open index.html); it needs no network.
 
     Example: romareact map --out site/
     """
@@ -395,12 +403,83 @@ def map(data_dir, out_dir):
     from romareact.paths import public_path
 
     workspace = _workspace(data_dir)
-    result = write_map(public_path(workspace.data_dir), out_dir)
+    result = write_map(public_path(workspace.data_dir), out_dir, cdn=cdn)
     click.echo(
         f"{result['events']} events -> {result['html']} "
         f"(page + marker data {result['page_bytes'] / 1e6:.2f} MB), {result['geojson']}, "
         f"{result['feed']}"
     )
+
+
+@cli.command()
+@data_dir_option
+@click.option(
+    "--full", is_flag=True, help="Compare every story and event, not only the changed ones."
+)
+def publish(data_dir, full):
+    """Bring the events and the public database up to the newsroom.
+
+    Crawls and editors' decisions publish by themselves, each only what changed. --full
+    looks at everything: after restoring an older public database, for example.
+
+    Example: romareact publish --full
+    """
+    from romareact.db import mark_all_stories, write_transaction
+    from romareact.publish import export_public, refresh_events
+
+    workspace = _workspace(data_dir)
+    if full:
+        with write_transaction(workspace.newsroom):
+            mark_all_stories(workspace.newsroom)
+    events = refresh_events(workspace.newsroom)
+    published = export_public(workspace.newsroom, workspace.public, full=full)
+    click.echo(f"{published} events published ({events['changed']} new or changed)")
+
+
+@cli.command()
+@data_dir_option
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the backups (default: DATA_DIR/backups).",
+)
+def backup(data_dir, out_dir):
+    """Back up the newsroom and public databases (editorial decisions, accounts, audit log),
+    consistent while crawls and editors write, each copy checked with integrity_check.
+
+    Example: romareact backup --out /var/backups/romareact
+    """
+    from romareact.backup import BackupError, make_backup
+    from romareact.paths import resolve_data_dir
+
+    data = resolve_data_dir(data_dir)
+    try:
+        target = make_backup(data, out_dir or data / "backups")
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"backup checked and written to {target}")
+    click.echo(f"restore it with: romareact restore {target} --data-dir {data}")
+
+
+@cli.command()
+@data_dir_option
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def restore(data_dir, backup_dir):
+    """Put a backup in place of the data directory's databases. Stop `romareact serve` and
+    crawls first; every file is checked before any is replaced.
+
+    Example: romareact restore romareact-data/backups/romareact-backup-20260101T030000Z
+    """
+    from romareact.backup import BackupError, restore_backup
+    from romareact.paths import resolve_data_dir
+
+    data = resolve_data_dir(data_dir)
+    try:
+        restored = restore_backup(backup_dir, data)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"restored {', '.join(restored)} into {data}")
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from scrapy.settings import Settings
 from crawlers import settings as default_settings
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.listing import ListingSpider
+from crawlers.spiders.sitemap import SitemapSpider
 from romareact.paths import newsroom_path
 from romareact.workspace import Workspace
 
@@ -81,7 +82,7 @@ def run_crawl(workspace: Workspace, sources: list[dict], overrides: dict | None 
     """
     process = CrawlerProcess(crawl_settings(workspace, overrides))
     crawlers = []
-    for spider in (FeedSpider, ListingSpider):
+    for spider in (FeedSpider, ListingSpider, SitemapSpider):
         if any(s["kind"] == spider.kind for s in sources):
             crawler = process.create_crawler(spider)
             crawlers.append(crawler)

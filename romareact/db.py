@@ -383,6 +383,138 @@ def _newsroom_8_search_index(db: sqlite_utils.Database) -> None:
     )
 
 
+# Columns of an item that change its story's event or the event's public row.
+_STORY_COLUMNS = (
+    "status, cluster_id, title, summary, full_text, published, fetched, roma_related, "
+    "source_id, url"
+)
+_OLD_STORY = "coalesce(old.cluster_id, old.id)"
+_NEW_STORY = "coalesce(new.cluster_id, new.id)"
+
+
+def _newsroom_9_incremental(db: sqlite_utils.Database) -> None:
+    # Lookups on the write path and behind the pages, each served by an index:
+    # a re-crawl replaces an item's minima (the primary key starts with the hash);
+    # a story's items (events, the public sources list, merges) by coalesce(cluster_id, id);
+    # a source's recent items (source health); events at a place (a renamed place).
+    db.execute("create index if not exists item_minima_item on item_minima(item_id)")
+    db.execute("create index if not exists items_story on items(coalesce(cluster_id, id))")
+    db.execute("create index if not exists items_source_fetched on items(source_id, fetched)")
+    db.execute("create index if not exists events_place on events(place_id)")
+    # The queue's order, so a page of it reads 100 index entries instead of sorting the
+    # backlog (`relevance is null` first: items without a score go last).
+    db.execute(
+        "create index if not exists items_queue on items(status, relevance is null, "
+        "relevance desc, coalesce(published, fetched) desc, id)"
+    )
+    db.execute(
+        "create index if not exists items_queue_all on items(relevance is null, "
+        "relevance desc, coalesce(published, fetched) desc, id)"
+    )
+    # The queue's index starts with the status too, and items_story finds a story's items
+    # (cluster_id alone misses the story's first item): the old ones would only cost writes.
+    db.execute("drop index if exists idx_items_status_relevance")
+    db.execute("drop index if exists idx_items_cluster_id")
+    # Change tracking for incremental publishing, kept by triggers so that every writer
+    # (crawlers, editors, the CLI, plain SQL) is seen: stories whose items changed since
+    # the last refresh_events, and events changed since the last export_public (a new
+    # change of an event gives it a higher id, so an export clears only what it saw).
+    db.execute("create table if not exists story_changes (story text primary key)")
+    db.execute(
+        "create table if not exists publish_pending "
+        "(id integer primary key autoincrement, event_id text not null unique)"
+    )
+    # Items per status, for the queue's counts without counting a million rows.
+    db.execute("create table if not exists item_status_counts (status text primary key, n integer)")
+    for trigger in (
+        "items_story_ai", "items_story_ad", "items_story_au", "items_status_au",
+        "mentions_story_ai", "mentions_story_ad", "mentions_story_au",
+        "events_publish_ai", "events_publish_ad", "events_publish_au", "places_publish_au",
+    ):  # fmt: skip
+        db.execute(f"drop trigger if exists {trigger}")
+    # No "insert or ignore" here: a trigger takes the conflict policy of the statement that
+    # fired it (sqlite-utils upserts with "insert or replace", a crawl with an upsert), so
+    # every insert below is written so that it never conflicts.
+    count = """insert into item_status_counts (status, n) select {s}, 0
+          where not exists (select 1 from item_status_counts where status = {s});
+          update item_status_counts set n = n {op} 1 where status = {s}"""
+    story = """insert into story_changes (story) select {x}
+          where not exists (select 1 from story_changes where story = {x})"""
+    mention_story = """insert into story_changes (story)
+          select coalesce(cluster_id, id) from items where id = {m}.item_id
+          and not exists (select 1 from story_changes
+                          where story = coalesce(items.cluster_id, items.id))"""
+    # A new change of an event gets a new, higher id.
+    publish = """delete from publish_pending where event_id = {e}.id;
+          insert into publish_pending (event_id) values ({e}.id)"""
+    db.executescript(
+        f"""
+        create trigger items_story_ai after insert on items begin
+          {story.format(x=_NEW_STORY)};
+          {count.format(s="new.status", op="+")};
+        end;
+        create trigger items_story_ad after delete on items begin
+          {story.format(x=_OLD_STORY)};
+          {count.format(s="old.status", op="-")};
+        end;
+        create trigger items_story_au after update of {_STORY_COLUMNS} on items begin
+          {story.format(x=_OLD_STORY)};
+          {story.format(x=_NEW_STORY)};
+        end;
+        create trigger items_status_au after update of status on items
+        when old.status is not new.status begin
+          {count.format(s="old.status", op="-")};
+          {count.format(s="new.status", op="+")};
+        end;
+        create trigger mentions_story_ai after insert on mentions begin
+          {mention_story.format(m="new")};
+        end;
+        create trigger mentions_story_ad after delete on mentions begin
+          {mention_story.format(m="old")};
+        end;
+        create trigger mentions_story_au after update on mentions begin
+          {mention_story.format(m="new")};
+        end;
+        create trigger events_publish_ai after insert on events begin
+          {publish.format(e="new")};
+        end;
+        create trigger events_publish_ad after delete on events begin
+          {publish.format(e="old")};
+        end;
+        create trigger events_publish_au after update on events begin
+          {publish.format(e="new")};
+        end;
+        create trigger places_publish_au after update of name, kind, lat, lon, province,
+          municipality, parent_id on places begin
+          delete from publish_pending where event_id in (select id from events
+            where place_id = new.id
+               or place_id in (select id from places where parent_id = new.id));
+          insert into publish_pending (event_id) select id from events
+            where place_id = new.id
+               or place_id in (select id from places where parent_id = new.id);
+        end;
+        """
+    )
+    # An existing newsroom: count once, and let the next publish look at everything once
+    # (items stored since the last publish were never refreshed).
+    db.execute("delete from item_status_counts")
+    db.execute(
+        "insert into item_status_counts (status, n) select status, count(*) from items "
+        "group by status"
+    )
+    mark_all_stories(db)
+
+
+def mark_all_stories(db: sqlite_utils.Database) -> None:
+    """Have the next refresh_events and export_public look at every story and event (after a
+    change that affects them all, such as publishing unreviewed events or not)."""
+    db.execute(
+        "insert or ignore into story_changes (story) select distinct coalesce(cluster_id, id) "
+        "from items where status in ('new', 'approved')"
+    )
+    db.execute("insert or ignore into story_changes (story) select id from events")
+
+
 _UNINDEX_OLD = """insert into items_fts (items_fts, rowid, title, summary, full_text)
     select 'delete', old.rowid, old.title, old.summary, old.full_text where 1"""
 _INDEX_NEW = """insert into items_fts (rowid, title, summary, full_text)
@@ -401,6 +533,46 @@ def index_pending_items(db: sqlite_utils.Database) -> int:
         )
         # Not a text column: the update trigger leaves this alone.
         return db.execute("update items set search_pending = null where search_pending").rowcount
+
+
+def _newsroom_13_mentions_review(db: sqlite_utils.Database) -> None:
+    """A mention the analysis was unsure of waits for an editor, with the namesakes it
+    weighed (JSON: [{"id", "name", "province", "lat", "lon"}], best first)."""
+    columns = db["mentions"].columns_dict
+    if "needs_review" not in columns:
+        db["mentions"].add_column("needs_review", int)
+    if "candidates" not in columns:
+        db["mentions"].add_column("candidates", str)
+
+
+def _newsroom_18_story_identity_and_notices(db: sqlite_utils.Database) -> None:
+    """items.guid_key: a story's GUID beside its canonical URL (crawlers/identity.py);
+    source_health.notice: what is not a failure but an editor should see (a server asking to
+    wait, a source capped, a JavaScript-only site)."""
+    if "guid_key" not in db["items"].columns_dict:
+        db["items"].add_column("guid_key", str)
+    db.execute(
+        "create unique index if not exists items_guid_key on items(guid_key)"
+        " where guid_key is not null"
+    )
+    if "notice" not in db["source_health"].columns_dict:
+        db["source_health"].add_column("notice", str)
+    db.execute("drop view if exists source_health_report")
+    db.create_view(
+        "source_health_report",
+        """
+        select sources.id, sources.name, sources.kind, sources.enabled,
+               source_health.disabled_reason, source_health.last_success,
+               source_health.last_error, source_health.consecutive_failures,
+               source_health.entries_last, source_health.bozo_warnings,
+               source_health.next_due, source_health.notice,
+               (select round(count(*) / 7.0, 1) from items
+                 where items.source_id = sources.id
+                   and items.fetched >= datetime('now', '-7 days')) as items_per_day
+        from sources left join source_health on source_health.source_id = sources.id
+        order by source_health.consecutive_failures desc, sources.id
+        """,
+    )
 
 
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
@@ -440,8 +612,11 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (6, "events.sensitive, events.category_origin", _newsroom_6_event_curation),
     (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
+    (9, "indexes for writes and pages; change tracking; status counts", _newsroom_9_incremental),
+    (13, "mentions.needs_review, mentions.candidates", _newsroom_13_mentions_review),
     (15, "server-side sessions; the server's keys", _newsroom_15_sessions),
     (16, "source_health.bad_entries_last", _newsroom_16_bad_entries),
+    (18, "items.guid_key; source_health.notice", _newsroom_18_story_identity_and_notices),
 ]
 
 
@@ -539,6 +714,150 @@ def _public_7_drop_prefix_indexes(db: sqlite_utils.Database) -> None:
         db.execute(f"drop index if exists {name}")
 
 
+# Grid sizes (degrees) of the map's server-side clusters: level 0 for the whole country, finer
+# levels as the map zooms in (mapping/tiles.py picks one per zoom).
+MAP_GRID = {0: 1.0, 1: 0.25, 2: 0.0625}
+
+_MAP_KEY = {
+    "month": "coalesce(substr({r}.date, 1, 7), '')",
+    "category": "coalesce({r}.category, '')",
+    "province": "coalesce({r}.province, '')",
+}
+
+
+def _map_cells_in(r: str) -> str:
+    """The map_cells rows one event (`new` or `old`) counts in, as a WHERE condition."""
+    key = " and ".join(f"{column} = {expr.format(r=r)}" for column, expr in _MAP_KEY.items())
+    return (
+        f"(level, x, y) in (select level, cast(({r}.lat + 90) / size as int),"
+        f" cast(({r}.lon + 180) / size as int) from map_grid) and {key}"
+    )
+
+
+def _map_add(r: str) -> str:
+    month, category, province = (expr.format(r=r) for expr in _MAP_KEY.values())
+    return f"""
+        insert into map_cells (level, x, y, month, category, province, n, lat_sum, lon_sum)
+          select level, cast(({r}.lat + 90) / size as int), cast(({r}.lon + 180) / size as int),
+                 {month}, {category}, {province}, 1, {r}.lat, {r}.lon from map_grid where true
+          on conflict do update set n = n + 1, lat_sum = lat_sum + excluded.lat_sum,
+                                    lon_sum = lon_sum + excluded.lon_sum;
+        insert into map_areas (province, municipality, category, month, n)
+          values ({province}, coalesce({r}.municipality, ''), {category}, {month}, 1)
+          on conflict do update set n = n + 1;
+        insert into map_places (place, n) values (coalesce({r}.place, ''), 1)
+          on conflict do update set n = n + 1;
+        delete from events_rtree where id = {r}.rowid;
+        insert into events_rtree values ({r}.rowid, {r}.lat, {r}.lat, {r}.lon, {r}.lon,
+                                         {r}.category, {r}.province, {r}.date);"""
+
+
+def _map_remove(r: str) -> str:
+    month, category, province = (expr.format(r=r) for expr in _MAP_KEY.values())
+    area = (
+        f"province = {province} and municipality = coalesce({r}.municipality, '')"
+        f" and category = {category} and month = {month}"
+    )
+    place = f"place = coalesce({r}.place, '')"
+    return f"""
+        update map_cells set n = n - 1, lat_sum = lat_sum - {r}.lat, lon_sum = lon_sum - {r}.lon
+          where {_map_cells_in(r)};
+        delete from map_cells where n <= 0 and {_map_cells_in(r)};
+        update map_areas set n = n - 1 where {area};
+        delete from map_areas where n <= 0 and {area};
+        update map_places set n = n - 1 where {place};
+        delete from map_places where n <= 0 and {place};"""
+
+
+_MAP_POINT = "{r}.lat is not null and {r}.lon is not null"
+_MAP_COLUMNS = ("lat", "lon", "date", "category", "province", "municipality", "place")
+
+
+def _public_12_map_index(db: sqlite_utils.Database) -> None:
+    # The map of a large dataset asks the server for what is in view (mapping/tiles.py):
+    # counts per grid cell, month, topic and province for clusters and the timeline, counts
+    # per municipality for proportional symbols, and an R*Tree for the events in a small
+    # area. Triggers keep them in step with events, so publishing touches only what changed.
+    db.execute("create table if not exists map_grid (level integer primary key, size real)")
+    db.execute("delete from map_grid")
+    db.conn.executemany("insert into map_grid values (?, ?)", MAP_GRID.items())
+    db.execute(
+        "create table if not exists map_cells (level integer, x integer, y integer, month text,"
+        " category text, province text, n integer, lat_sum real, lon_sum real,"
+        " primary key (level, x, y, month, category, province)) without rowid"
+    )
+    db.execute(
+        "create table if not exists map_areas (province text, municipality text, category text,"
+        " month text, n integer, primary key (province, municipality, category, month))"
+        " without rowid"
+    )
+    db.execute(
+        "create table if not exists map_places (place text primary key, n integer) without rowid"
+    )
+    db.execute(
+        "create virtual table if not exists events_rtree using"
+        # The filters ride along (auxiliary columns), so that the events in a box are
+        # filtered without reading their rows.
+        " rtree(id, min_lat, max_lat, min_lon, max_lon, +category, +province, +date)"
+    )
+    # The place search reads the bounds of a place from this index alone.
+    db["events"].create_index(["place", "lat", "lon"], if_not_exists=True)
+    for name in ("events_map_ai", "events_map_ad", "events_map_au_old", "events_map_au_new"):
+        db.execute(f"drop trigger if exists {name}")
+    for table in ("map_cells", "map_areas", "map_places", "events_rtree"):
+        db.execute(f"delete from {table}")
+    _map_backfill(db)
+    new, old = _MAP_POINT.format(r="new"), _MAP_POINT.format(r="old")
+    changed = " or ".join(f"old.{c} is not new.{c}" for c in _MAP_COLUMNS)
+    # An update is the old row taken out and the new one put in (the R*Tree entry keeps its
+    # id, so it is only taken out when the new row has no point).
+    triggers = (
+        f"""create trigger events_map_ai after insert on events when {new} begin
+          {_map_add("new")}
+        end""",
+        f"""create trigger events_map_ad after delete on events when {old} begin
+          {_map_remove("old")}
+          delete from events_rtree where id = old.rowid;
+        end""",
+        f"""create trigger events_map_au_old after update on events when ({changed}) and {old}
+        begin
+          {_map_remove("old")}
+          delete from events_rtree where id = old.rowid and not ({new});
+        end""",
+        f"""create trigger events_map_au_new after update on events when ({changed}) and {new}
+        begin
+          {_map_add("new")}
+        end""",
+    )
+    for trigger in triggers:  # one by one: executescript would commit the migration halfway
+        db.execute(trigger)
+
+
+def _map_backfill(db: sqlite_utils.Database) -> None:
+    """The map index of the events already there, in one pass per table."""
+    month, category, province = (expr.format(r="events") for expr in _MAP_KEY.values())
+    point = _MAP_POINT.format(r="events")
+    db.execute(
+        f"""insert into map_cells select level, cast((lat + 90) / size as int) as x,
+              cast((lon + 180) / size as int) as y, {month} as m, {category} as c,
+              {province} as p, count(*), sum(lat), sum(lon)
+            from events, map_grid where {point} group by level, x, y, m, c, p"""
+    )
+    db.execute(
+        f"""insert into map_areas select {province} as p, coalesce(municipality, '') as mu,
+              {category} as c, {month} as m, count(*) from events where {point}
+            group by p, mu, c, m"""
+    )
+    db.execute(
+        f"insert into map_places select coalesce(place, '') as pl, count(*) from events"
+        f" where {point} group by pl"
+    )
+    db.execute(
+        "insert into events_rtree select rowid, lat, lat, lon, lon, category, province, date"
+        f" from events where {point}"
+    )
+
+
 def _public_17_snapshot_files(db: sqlite_utils.Database) -> None:
     # Every file of a snapshot (the database, the events as CSV and GeoJSON, the changes) with
     # its size and SHA-256, for the downloads page. Older snapshots keep NULL: their database
@@ -563,6 +882,7 @@ PUBLIC_MIGRATIONS: list[Migration] = [
     (5, "events.tags", _public_5_tags),
     (6, "indexes for filtered views and facets", _public_6_filter_indexes),
     (7, "no single-column province and category indexes", _public_7_drop_prefix_indexes),
+    (12, "map index: clusters, areas, places and an R*Tree kept by triggers", _public_12_map_index),
     (17, "snapshots.files: each file of a snapshot with its SHA-256", _public_17_snapshot_files),
     (18, "dataset_info: this deployment's dataset identifier", _public_18_dataset_id),
 ]

@@ -10,16 +10,20 @@ unpublished event, no sensitive event's exact point, no submitter's details.
 
 from __future__ import annotations
 
+import json
+
 import sqlite_utils
 
 from romareact.categories import suggest_category
-from romareact.db import audit, utcnow, write_transaction
+from romareact.db import audit, mark_all_stories, utcnow, write_transaction
 from romareact.sanitize import plain_text
 
 EXCERPT_CHARS = 300
 COMMUNITY_SOURCE = "community"
 PUBLISH_UNREVIEWED = "publish_unreviewed"
 # One event per story: its earliest approved item speaks for it, else its earliest item.
+# Only the chosen stories' items, through the items_story index (+status: not the status
+# index, which holds a quarter of the newsroom per status).
 _ELIGIBLE_ITEMS = (
     """
 select * from (
@@ -35,11 +39,13 @@ select * from (
          ) as rank
   from items
   join mentions on mentions.item_id = items.id and mentions.is_primary = 1
-  where items.status = 'approved'
-     or (:unreviewed and items.status = 'new' and items.roma_related = 1
-         and items.source_id is not '"""
+  where coalesce(items.cluster_id, items.id) in (select value from json_each(:stories))
+    and (+items.status = 'approved'
+         or (:unreviewed and +items.status = 'new' and items.roma_related = 1
+             and not coalesce(mentions.needs_review, 0)  -- an unsure place waits for an editor
+             and items.source_id is not '"""
     + COMMUNITY_SOURCE
-    + """')
+    + """'))
 ) where rank = 1
 """
 )
@@ -57,6 +63,8 @@ def set_publish_unreviewed(newsroom: sqlite_utils.Database, on: bool, actor: str
         before = publishes_unreviewed(newsroom)
         newsroom["settings"].upsert({"key": PUBLISH_UNREVIEWED, "value": "on" if on else "off"},
                                     pk="key")  # fmt: skip
+        if before != on:  # every story may gain or lose its event
+            mark_all_stories(newsroom)
         audit(newsroom, "settings.changed", "settings", PUBLISH_UNREVIEWED,
               {"value": before}, {"value": on}, actor=actor)  # fmt: skip
 
@@ -70,59 +78,98 @@ def _excerpt(title: str | None, summary: str | None, full_text: str | None) -> s
     return text
 
 
+REFRESH_BATCH = 1000  # stories per write transaction: each holds the write lock briefly
+
+
 def refresh_events(newsroom: sqlite_utils.Database) -> dict:
-    """Create or update one event per story; remove events whose story is no longer eligible."""
-    # Read and write in one transaction: several crawler processes may publish at once.
-    with write_transaction(newsroom):
-        existing = {row["id"]: row for row in newsroom["events"].rows}
-        now = utcnow()
-        changed = 0
-        unreviewed = int(publishes_unreviewed(newsroom))
-        for item in list(newsroom.query(_ELIGIBLE_ITEMS, {"unreviewed": unreviewed})):
-            before = existing.pop(item["story"], None)
-            if before is not None and before["category_origin"] == "editor":
-                category, origin = before["category"], "editor"
-            else:
-                text = " ".join(filter(None, (item["title"], item["summary"], item["full_text"])))
-                category = suggest_category(text)
-                origin = "suggested" if category else None
-            row = {
-                "id": item["story"],
-                "item_id": item["item_id"],
-                "title": item["title"],
-                # A community report's text may name people: the editor writes its excerpt.
-                "excerpt": None
-                if item["source_id"] == COMMUNITY_SOURCE
-                else _excerpt(item["title"], item["summary"], item["full_text"]),
-                "date": (item["published"] or item["fetched"])[:10],
-                "place_id": item["place_id"],
-                "category": category,
-                "category_origin": origin,
-                "sensitive": before["sensitive"] if before else 0,
-                # Editors' decisions on the event outlive every refresh.
-                **{
-                    key: before[key] if before else None
-                    for key in ("public_title", "public_excerpt", "tags", "edited_by")
-                },
-                "unpublished": before["unpublished"] if before else 0,
-                "review_status": "approved" if item["approved"] else "unreviewed",
-                "created_at": before["created_at"] if before else now,
-                "updated_at": now,
-            }
-            if before is not None and all(
-                before[k] == row[k] for k in row if k not in ("updated_at", "created_at")
-            ):
-                continue
-            changed += 1
-            newsroom["events"].upsert(row, pk="id")
-            action = "event.created" if before is None else "event.updated"
-            audit(newsroom, action, "events", row["id"], before, row)
-        for stale in existing.values():
-            newsroom["events"].delete(stale["id"])
-            audit(newsroom, "event.removed", "events", stale["id"], stale, None)
-    return {"changed": changed, "removed": len(existing), "total": newsroom["events"].count}
+    """Create, update or remove the events of the stories whose items changed since the last
+    refresh (the triggers of migration 9 note them in story_changes)."""
+    changed = removed = 0
+    while True:
+        # Read and write in one transaction: several crawler processes may publish at once.
+        with write_transaction(newsroom):
+            stories = [
+                row[0]
+                for row in newsroom.execute(
+                    "select story from story_changes limit ?", [REFRESH_BATCH]
+                )
+            ]
+            if not stories:
+                break
+            batch_changed, batch_removed = _refresh_stories(newsroom, stories)
+            changed += batch_changed
+            removed += batch_removed
+            newsroom.execute(
+                "delete from story_changes where story in (select value from json_each(?))",
+                [json.dumps(stories)],
+            )
+    return {"changed": changed, "removed": removed, "total": newsroom["events"].count}
 
 
+def _refresh_stories(newsroom: sqlite_utils.Database, stories: list[str]) -> tuple[int, int]:
+    """Bring the events of these stories up to date; (changed, removed)."""
+    chosen = json.dumps(stories)
+    existing = {
+        row["id"]: row
+        for row in newsroom.query(
+            "select * from events where id in (select value from json_each(?))", [chosen]
+        )
+    }
+    now = utcnow()
+    changed = 0
+    unreviewed = int(publishes_unreviewed(newsroom))
+    eligible = newsroom.query(_ELIGIBLE_ITEMS, {"unreviewed": unreviewed, "stories": chosen})
+    for item in list(eligible):
+        before = existing.pop(item["story"], None)
+        if before is not None and before["category_origin"] == "editor":
+            category, origin = before["category"], "editor"
+        else:
+            text = " ".join(filter(None, (item["title"], item["summary"], item["full_text"])))
+            category = suggest_category(text)
+            origin = "suggested" if category else None
+        row = {
+            "id": item["story"],
+            "item_id": item["item_id"],
+            "title": item["title"],
+            # A community report's text may name people: the editor writes its excerpt.
+            "excerpt": None
+            if item["source_id"] == COMMUNITY_SOURCE
+            else _excerpt(item["title"], item["summary"], item["full_text"]),
+            "date": (item["published"] or item["fetched"])[:10],
+            "place_id": item["place_id"],
+            "category": category,
+            "category_origin": origin,
+            "sensitive": before["sensitive"] if before else 0,
+            # Editors' decisions on the event outlive every refresh.
+            **{
+                key: before[key] if before else None
+                for key in ("public_title", "public_excerpt", "tags", "edited_by")
+            },
+            "unpublished": before["unpublished"] if before else 0,
+            "review_status": "approved" if item["approved"] else "unreviewed",
+            "created_at": before["created_at"] if before else now,
+            "updated_at": now,
+        }
+        if before is not None and all(
+            before[k] == row[k] for k in row if k not in ("updated_at", "created_at")
+        ):
+            # The event stays, but its public row lists the story's sources: export it.
+            newsroom.execute("delete from publish_pending where event_id = ?", [row["id"]])
+            newsroom.execute("insert into publish_pending (event_id) values (?)", [row["id"]])
+            continue
+        changed += 1
+        newsroom["events"].upsert(row, pk="id")
+        action = "event.created" if before is None else "event.updated"
+        audit(newsroom, action, "events", row["id"], before, row)
+    for stale in existing.values():
+        newsroom["events"].delete(stale["id"])
+        audit(newsroom, "event.removed", "events", stale["id"], stale, None)
+    return changed, len(existing)
+
+
+# The sources subquery finds a story's items through the items_story index on
+# coalesce(cluster_id, id); "+events.id" drops the column's text affinity, without which
+# SQLite cannot use an index on an expression for the comparison and reads every item.
 _PUBLIC_ROWS = """
 select events.id, coalesce(events.public_title, events.title) as title,
        coalesce(events.public_excerpt, events.excerpt) as excerpt, events.date,
@@ -143,7 +190,8 @@ select events.id, coalesce(events.public_title, events.title) as title,
        items.url as source_url, events.updated_at as published_at,
        (select json_group_array(json_object('name', s.name, 'url', i.url))
           from items as i left join sources as s on s.id = i.source_id
-         where coalesce(i.cluster_id, i.id) = events.id
+         where coalesce(i.cluster_id, i.id) = +events.id
+           -- (issue 17) a community report still "new" is private: its link too.
            and (i.status = 'approved'
                 or (i.status = 'new' and i.source_id is not 'community'))) as sources
 from events
@@ -210,19 +258,54 @@ def _changes(old: dict[str, dict], new: list[dict], now: str) -> list[dict]:
     return changes
 
 
-def export_public(newsroom: sqlite_utils.Database, public: sqlite_utils.Database) -> int:
-    """Make the public events table exactly the newsroom's events; returns the event count.
+def export_public(
+    newsroom: sqlite_utils.Database, public: sqlite_utils.Database, full: bool = False
+) -> int:
+    """Bring the public events table up to the newsroom's events; returns the event count.
 
-    Every visible change lands in the public changelog, and the areas table follows the
-    gazetteer.
+    Only the events changed since the last export (publish_pending) are read and compared;
+    a public database without events, or full=True, is compared whole. Every visible change
+    lands in the public changelog; only changed rows are written, so public search re-indexes
+    only them. The areas table follows the gazetteer.
     """
-    rows = list(newsroom.query(_PUBLIC_ROWS))
-    areas = _area_rows(newsroom)
+    # Under the public write lock from the start: two exports at once (the web app, a crawl)
+    # take turns, so neither writes rows older than the other's.
     with write_transaction(public):
-        old = {row["id"]: row for row in public["events"].rows}
+        pending = newsroom.execute("select max(id) from publish_pending").fetchone()[0]
+        full = full or public.execute("select 1 from events limit 1").fetchone() is None
+        if full:
+            rows = list(newsroom.query(_PUBLIC_ROWS))
+            old = {row["id"]: row for row in public["events"].rows}
+        else:
+            ids = [
+                row[0]
+                for row in newsroom.execute(
+                    "select event_id from publish_pending where id <= ?", [pending or 0]
+                )
+            ]
+            rows = []
+            for start in range(0, len(ids), 500):
+                rows.extend(
+                    newsroom.query(
+                        _PUBLIC_ROWS + " and events.id in (select value from json_each(?))",
+                        [json.dumps(ids[start : start + 500])],
+                    )
+                )
+            old = {
+                row["id"]: row
+                for row in public.query(
+                    "select * from events where id in (select value from json_each(?))",
+                    [json.dumps(ids)],
+                )
+            }
+        areas = _area_rows(newsroom)
+        # Rows that differ in any column are written (a changed source link too), the rest
+        # are left alone; _changes says which of those changes the public can see.
+        differing = [r for r in rows if _differs(old.get(r["id"]), r)]
         changes = _changes(old, rows, utcnow())
+        if differing:
+            public["events"].upsert_all(differing, pk="id")
         if changes:
-            public["events"].upsert_all(rows, pk="id")
             removed = [c["event_id"] for c in changes if c["change"] == "removed"]
             for start in range(0, len(removed), 500):
                 chunk = removed[start : start + 500]
@@ -231,7 +314,16 @@ def export_public(newsroom: sqlite_utils.Database, public: sqlite_utils.Database
             public["changelog"].insert_all(changes)
         _replace_if_changed(public["areas"], areas)
         _replace_if_changed(public["places"], list(newsroom.query(_PLACE_ROWS)))
-    return len(rows)
+        total = public.execute("select count(*) from events").fetchone()[0]
+    if pending is not None:
+        # Only what this export saw: an event changed meanwhile has a higher id and stays.
+        with write_transaction(newsroom):
+            newsroom.execute("delete from publish_pending where id <= ?", [pending])
+    return total
+
+
+def _differs(before: dict | None, row: dict) -> bool:
+    return before is None or any(before.get(key) != value for key, value in row.items())
 
 
 def _replace_if_changed(table: sqlite_utils.db.Table, rows: list[dict]) -> None:

@@ -31,6 +31,7 @@ class _Lexicon:
     context: frozenset[str]
     traps: tuple[str, ...]
     count_form: str | None
+    stems: tuple[str, ...] = ()  # a word beginning with one is a hit (inflections, typos)
 
 
 @cache
@@ -47,18 +48,29 @@ def _lexicons() -> dict[str, _Lexicon]:
             context=frozenset(entry["context"]),
             traps=tuple(entry.get("traps", ())),
             count_form=entry.get("count_form"),
+            stems=tuple(entry.get("stems", ())),
         )
     return lexicons
 
 
-def _strong_hits(words: list[str], original: list[str], lexicon: _Lexicon) -> list[str]:
-    if lexicon.strong.isdisjoint(words) and (lexicon.count_form not in words):
+def _strong_hits(
+    words: list[str], original: list[str], lexicon: _Lexicon, stem_words: set[str]
+) -> list[str]:
+    """`stem_words`: the text's words that begin with any lexicon's stem."""
+    stemmed = set()
+    if lexicon.stems and stem_words:
+        stemmed = {w for w in stem_words if w.startswith(lexicon.stems)}
+    if lexicon.strong.isdisjoint(words) and (lexicon.count_form not in words) and not stemmed:
         return []
     hits = []
     for index, word in enumerate(words):
-        if word in lexicon.strong:
+        if word in lexicon.strong or word in stemmed:
             # English "Roma" is a proper noun; lower-case "roma" is mostly noise.
             if word == "roma" and not original[index][0].isupper():
+                continue
+            # "rom" is lower case in French and Italian ("quartier rom", "famiglie rom");
+            # "Rom" is Rome in German.
+            if word == "rom" and original[index][0].isupper():
                 continue
             hits.append(word)
         elif word == lexicon.count_form and index > 0:
@@ -85,9 +97,12 @@ def score_text(text: str, title: str | None = None, roma_places: int = 0) -> Rel
     matched: list[str] = []
     body_words = [w.lower() for w in body_original]
     title_words = [w.lower() for w in title_original]
+    # Over distinct words, once for all lexicons: a text repeats most of its words.
+    stems = _stems()
+    stem_words = {w for w in {*body_words, *title_words} if w.startswith(stems)}
     for lexicon in lexicons.values():
-        body = _strong_hits(body_words, body_original, lexicon)
-        head = _strong_hits(title_words, title_original, lexicon)
+        body = _strong_hits(body_words, body_original, lexicon, stem_words)
+        head = _strong_hits(title_words, title_original, lexicon, stem_words)
         traps = sum(lowered.count(trap) for trap in lexicon.traps)
         hits = max(0, len(body) + len(head) - traps)
         if not hits:
@@ -117,7 +132,13 @@ def _trigger_words() -> frozenset[str]:
         words |= {w.lower() for w in lexicon.strong}
         if lexicon.count_form:
             words.add(lexicon.count_form.lower())
+        words |= set(lexicon.stems)
     return frozenset(words)
+
+
+@cache
+def _stems() -> tuple[str, ...]:
+    return tuple(stem for lexicon in _lexicons().values() for stem in lexicon.stems)
 
 
 @cache
@@ -147,7 +168,7 @@ def _may_hit(lowered: str) -> bool:
             while lowered[start] == "-":  # a word begins with a letter
                 start += 1
             word = _WORD.match(lowered, start)
-            if word and word.group() in words:
+            if word and (word.group() in words or word.group().startswith(_stems())):
                 return True
             at = lowered.find(needle, at + 1)
     return False

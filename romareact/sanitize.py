@@ -10,6 +10,7 @@ import nh3
 
 # A tag of nh3's output: its attribute values are double-quoted and may hold ">".
 _CLEAN_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+_TAG_START = re.compile(r"<[A-Za-z/!]")
 SUMMARY_TAGS = {"p", "br", "b", "strong", "i", "em", "ul", "ol", "li", "blockquote", "a"}
 MAX_TITLE = 500
 MAX_SUMMARY = 5000
@@ -30,6 +31,9 @@ def plain_text(value: str | None, limit: int | None = None) -> str | None:
         return None
     if "<" in value or "&" in value or "\x00" in value:
         value = html.unescape(_NO_TAGS.clean(value))
+        # Escaped twice at the source ("&amp;lt;img&amp;gt;"): once decoded, still markup.
+        if _TAG_START.search(value):
+            value = html.unescape(_NO_TAGS.clean(value))
     # else nothing for the sanitiser to do (most titles): it would return the text as is
     return _shortened(_collapse(value), limit)
 

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from romareact.db import audit, utcnow, write_transaction
 from romareact.paths import shipped_data
+from romareact.source_validation import KINDS, SourcesError, check_entry, source_entries
 
-KINDS = ("feed", "listing")
-_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-
-
-class SourcesError(ValueError):
-    """The sources file is malformed; the message names the source and field."""
+__all__ = ["KINDS", "Source", "SourcesError", "load_sources", "register_sources"]
 
 
 @dataclass(frozen=True)
@@ -45,27 +39,12 @@ def default_sources_path() -> Path:
     return shipped_data() / "sources.toml"
 
 
-def validate(entry: dict, position: int) -> Source:
-    where = f"source #{position} ({entry.get('id', 'no id')})"
-    for required in ("id", "name", "kind", "url"):
-        if not isinstance(entry.get(required), str) or not entry[required].strip():
-            raise SourcesError(f"{where}: '{required}' is required and must be text")
-    if not _ID.match(entry["id"]):
-        raise SourcesError(f"{where}: 'id' must be lower-case letters, digits, '-' or '_'")
-    if entry["kind"] not in KINDS:
-        raise SourcesError(f"{where}: 'kind' must be one of {', '.join(KINDS)}")
-    if urlsplit(entry["url"]).scheme not in ("http", "https"):
-        raise SourcesError(f"{where}: 'url' must be an http(s) URL, got {entry['url']!r}")
-    rules = entry.get("rules", {})
-    if entry["kind"] == "listing" and not (rules.get("links") or rules.get("links_xpath")):
-        raise SourcesError(
-            f"{where}: a listing source needs rules.links (CSS) or rules.links_xpath"
-        )
-    known = set(Source.__dataclass_fields__)
-    unknown = set(entry) - known
-    if unknown:
-        raise SourcesError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
-    return Source(**entry)
+def validate(entry: dict, position: int, path=None) -> Source:
+    """A Source from one entry of a sources file (romareact/source_validation.py checks it)."""
+    name = entry.get("id", "no id") if isinstance(entry, dict) else "not a table"
+    where = f"{path}: " if path else ""
+    where += f"source #{position} ({name})"
+    return Source(**check_entry(entry, where, set(Source.__dataclass_fields__)))
 
 
 def load_sources(path: str | Path | None = None) -> list[Source]:
@@ -76,8 +55,8 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
             raw = tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise SourcesError(f"{path}: not valid TOML: {error}") from None
-    entries = raw.get("source", [])
-    sources = [validate(entry, number) for number, entry in enumerate(entries, 1)]
+    entries = source_entries(raw, path)
+    sources = [validate(entry, number, path) for number, entry in enumerate(entries, 1)]
     ids = [s.id for s in sources]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:

@@ -1,9 +1,12 @@
 """Headless chromium for tests and benchmarks, with no internet.
 
-The map loads Leaflet from a CDN and tiles from OpenStreetMap. Here the CDN requests are
-answered from the same npm packages, fetched once from the npm registry into a cache, and
-tile requests get a blank image; any other outside request is refused, so a page can never
-depend on the network by accident. Uses Debian's chromium; never downloads a browser.
+The map loads Leaflet from the package (mapping/static/vendor/) and tiles from OpenStreetMap.
+With route_offline, tile requests get a blank image and the CDN copies of Leaflet (pages made
+with `cdn=True`) are answered from the shipped files; other npm files (a benchmark's jQuery)
+come from their npm packages, fetched once from the npm registry into a cache. Any other
+outside request is refused, so a page can never depend on the network by accident;
+route_no_network refuses everything that is not local. Uses Debian's chromium; never
+downloads a browser.
 """
 
 from __future__ import annotations
@@ -89,16 +92,20 @@ def require_browser() -> None:
 
 
 def require_map_assets() -> None:
-    """Fetch the npm packages of the CDN files the map loads (skip or fail without them)."""
-    from mapping.build import LEAFLET_JS, marker_cluster
+    """The map's Leaflet files ship with the package; fail loudly if a checkout lacks them."""
+    from mapping.assets import CLUSTER_JS, LEAFLET_JS, static_root
 
-    urls = [LEAFLET_JS, *(url for _, url in marker_cluster().default_js)]
-    try:
-        for url in urls:
-            match = _CDN.match(url)
-            npm_package(match["name"], match["version"])
-    except AssetsUnavailable as error:
-        skip_or_fail(f"Leaflet packages unavailable: {error}")
+    for relative in (LEAFLET_JS, CLUSTER_JS):
+        assert (static_root() / relative).is_file(), f"{relative} is missing from the package"
+
+
+def _vendored(match) -> Path | None:
+    """The shipped copy of a jsDelivr URL of a vendored release, if it is one."""
+    from mapping.assets import VENDORED, static_root
+
+    if VENDORED.get(match["name"]) != match["version"] or not match["path"].startswith("dist/"):
+        return None
+    return static_root() / "vendor" / match["name"] / match["path"].removeprefix("dist/")
 
 
 @contextlib.contextmanager
@@ -133,12 +140,29 @@ def route_offline(context) -> list[str]:
             return route.continue_()
         match = _CDN.match(url)
         if match:
-            path = npm_package(match["name"], match["version"]) / match["path"]
+            path = _vendored(match) or npm_package(match["name"], match["version"]) / match["path"]
             if path.is_file():
                 content_type = _TYPES.get(path.suffix, "application/octet-stream")
-                return route.fulfill(status=200, body=path.read_bytes(), content_type=content_type)
+                # As jsDelivr does: a <script crossorigin> with SRI needs a CORS answer.
+                return route.fulfill(status=200, body=path.read_bytes(), content_type=content_type,
+                                     headers={"Access-Control-Allow-Origin": "*"})  # fmt: skip
         if "tile.openstreetmap.org" in url:
             return route.fulfill(status=200, body=_BLANK_PNG, content_type="image/png")
+        refused.append(url)
+        return route.abort()
+
+    context.route("**/*", handle)
+    return refused
+
+
+def route_no_network(context) -> list[str]:
+    """Refuse every request that is not to this machine (no CDN, no tiles): (refused URLs)."""
+    refused: list[str] = []
+
+    def handle(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "http://localhost", "file:", "data:")):
+            return route.continue_()
         refused.append(url)
         return route.abort()
 

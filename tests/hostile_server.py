@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import gzip
 import socketserver
 import threading
@@ -79,6 +80,23 @@ class HostileHandler(socketserver.StreamRequestHandler):
             prolog = '<?xml version="1.0" encoding="windows-1251"?>'
             body = rss([("Ромите от Лом", f"{base}/a/6", "c1")], prolog=prolog)
             self.send("200 OK", body.encode("cp1251"), xml)
+        elif path == "/cp1251bare.xml":
+            # windows-1251 with no declaration anywhere; its article page lies about it.
+            items = [("Ромите от Сливен", f"{base}/a1251/1", "w1")]
+            body = rss(items, prolog="<?xml version='1.0'?>")
+            self.send("200 OK", body.encode("cp1251"), {"Content-Type": "application/rss+xml"})
+        elif path == "/cp1251lie.xml":
+            # windows-1251 bytes under a prolog and a header that both say utf-8.
+            body = rss([("Ромите от Ямбол", f"{base}/a/61", "w2")])
+            self.send("200 OK", body.encode("cp1251"), xml)
+        elif path == "/cp1252lie.xml":
+            # windows-1251 bytes declared windows-1252: decodes, but as "Ðîìèòå".
+            prolog = '<?xml version="1.0" encoding="windows-1252"?>'
+            body = rss([("Ромите от Видин", f"{base}/a/62", "w3")], prolog=prolog)
+            self.send("200 OK", body.encode("cp1251"), {"Content-Type": "application/rss+xml"})
+        elif path.startswith("/a1251/"):
+            body = ARTICLE.format(title="Статия на кирилица").encode("cp1251")
+            self.send("200 OK", body, {"Content-Type": "text/html; charset=utf-8"})
         elif path == "/author.xml":
             author = f"<author>{'А' * 1_000_000}</author>"
             self.send("200 OK", rss([("Дълъг автор", f"{base}/a/7", "l1")], author).encode(), xml)
@@ -87,12 +105,26 @@ class HostileHandler(socketserver.StreamRequestHandler):
         elif path == "/gzipbomb.xml":
             bomb = gzip.compress(b"\0" * 60_000_000)
             self.send("200 OK", bomb, {**xml, "Content-Encoding": "gzip"})
+        elif path == "/tofile.xml":
+            self.send("302 Found", b"", {"Location": "file:///etc/passwd"})
+        elif path == "/reset.xml":
+            # A reset, not a close: the client sees ECONNRESET with nothing to read.
+            import socket
+            import struct
+
+            self.request.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.request.close()
         elif path == "/loop":
             self.send("302 Found", b"", {"Location": f"{base}/loop"})
         elif path == "/stall.xml":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n<rss>")
             self.wfile.flush()
             time.sleep(self.server.stall_seconds)
+        elif path == "/cut.xml":
+            # No Content-Length: the body ends when the server hangs up, here mid-entry.
+            whole = rss([*good, ("Третата", f"{base}/a/63", "g3")]).encode()
+            head = b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+            self.wfile.write(head + b"Connection: close\r\n\r\n" + whole[: whole.rindex(b"<link>")])
         elif path == "/drop.xml":
             self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n<rss><channel>")
         elif path == "/busy.xml":
@@ -102,6 +134,52 @@ class HostileHandler(socketserver.StreamRequestHandler):
                 self.send("200 OK", rss([("Зает", f"{base}/a/9", "r1")]).encode(), xml)
         elif path == "/toolong.xml":
             self.send("503 Service Unavailable", b"later", {"Retry-After": "86400"})
+        elif path == "/sameguid.xml":
+            # One story listed twice under one GUID and two links, and one other story.
+            items = [
+                ("Една история", f"{base}/a/70", "s1"),
+                ("Една история", f"{base}/a/70-updated", "s1"),
+                ("Друга история", f"{base}/a/72", "s2"),
+            ]
+            self.send("200 OK", rss(items).encode(), xml)
+        elif path == "/oneguid.xml":
+            # A feed that puts one GUID on every entry: the GUID names nothing.
+            items = [(f"Новина {n}", f"{base}/a/8{n}", "same") for n in range(3)]
+            self.send("200 OK", rss(items).encode(), xml)
+        elif path == "/slug.xml":
+            # The story's address changes between crawls, its GUID does not.
+            slug = f"{base}/a/story-v{self.server.hits.count(path)}"
+            item = [("Историята с нов адрес", slug, "slug-story")]
+            self.send("200 OK", rss(item).encode(), xml)
+        elif path == "/huge.xml":
+            items = [(f"Новина номер {n}", f"{base}/a/h{n}", f"h{n}") for n in range(1000)]
+            self.send("200 OK", rss(items).encode(), xml)
+        elif path == "/sitemap_index.xml":
+            body = (
+                '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/'
+                f'sitemap/0.9"><sitemap><loc>{base}/sitemap-news.xml</loc></sitemap>'
+                "</sitemapindex>"
+            )
+            self.send("200 OK", body.encode(), {"Content-Type": "application/xml"})
+        elif path == "/sitemap-news.xml":
+            now = dt.datetime.now(dt.UTC)
+            urls = [
+                (f"{base}/a/news-1", now - dt.timedelta(hours=3), "Ромите в Сливен днес"),
+                (f"{base}/a/news-2", now - dt.timedelta(days=60), "Стара новина"),
+                (f"{base}/tag/roma", now, None),  # not an article: the pattern leaves it out
+            ]
+            entries = "".join(
+                f"<url><loc>{loc}</loc><news:news><news:publication_date>{when.isoformat()}"
+                f"</news:publication_date>{f'<news:title>{title}</news:title>' if title else ''}"
+                "</news:news></url>"
+                for loc, when, title in urls
+            )
+            body = (
+                '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+                ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+                f"{entries}</urlset>"
+            )
+            self.send("200 OK", body.encode(), {"Content-Type": "application/xml"})
         elif path == "/dupguid.xml":
             items = [
                 ("Същата", f"{base}/a/8?utm_source=rss", "d1"),

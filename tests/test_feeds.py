@@ -97,3 +97,15 @@ def test_both_paths_agree_on_the_same_feed():
     fast, slow = parse_feed(RSS).entries, _slow(RSS, "application/rss+xml").entries
     for a, b in zip(fast, slow, strict=True):
         assert (a.title, a.link, a.guid, a.published) == (b.title, b.link, b.guid, b.published)
+
+
+def test_a_feed_cut_short_is_incomplete_and_gives_no_entries():
+    whole = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        b"<item><title>One</title><link>http://example.org/1</link></item>"
+        b"<item><title>Two</title><link>http://example.org/2</link></item></channel></rss>"
+    )
+    assert len(parse_feed(whole).entries) == 2
+    for cut in (whole.rindex(b"<link>"), whole.rindex(b"</channel>"), len(whole) - 3):
+        parsed = parse_feed(whole[:cut])
+        assert parsed.incomplete and not parsed.entries and "cut short" in parsed.error

@@ -1,6 +1,7 @@
 """Hostile input against a local server: each source misbehaves its own way, and the good
 source is still crawled, nothing hangs, nothing is corrupted."""
 
+import datetime as dt
 import subprocess
 import sys
 
@@ -9,8 +10,10 @@ import sqlite_utils
 from hostile_server import HostileServer
 
 HOSTILE = [
-    "malformed", "html", "empty", "bomb", "xxe", "cp1251", "author", "big", "gzipbomb",
-    "loop", "stall", "drop", "dupguid", "busy", "toolong",
+    "malformed", "html", "empty", "bomb", "xxe", "cp1251", "cp1251bare", "cp1251lie",
+    "cp1252lie", "author", "big", "gzipbomb",
+    "loop", "stall", "drop", "cut", "dupguid", "sameguid", "oneguid", "busy", "tofile",
+    "reset", "toolong", "huge",
 ]  # fmt: skip
 
 
@@ -34,6 +37,7 @@ def crawl(tmp_path_factory):
         "ROMAREACT_MAX_RETRY_AFTER": 30,
         "DOWNLOAD_TIMEOUT": 3,
         "DOWNLOAD_MAXSIZE": 3_500_000,
+        "ROMAREACT_MAX_ARTICLES_PER_SOURCE": 20,
     }
     command = [sys.executable, "-P", "-m", "romareact", "crawl", "--data-dir", str(data_dir)]
     command += ["--sources", str(data_dir / "sources.toml"), "--silent"]
@@ -80,6 +84,9 @@ def test_the_good_source_is_crawled_despite_the_others(crawl):
         ("loop", ""),
         ("stall", ""),
         ("drop", ""),
+        ("cut", "cut short"),
+        ("tofile", "redirecting to file:///etc/passwd: not followed (not a web address)"),
+        ("reset", "Connection"),
         ("nodns", ""),
     ],
 )
@@ -106,6 +113,23 @@ def test_a_misdeclared_windows_1251_feed_is_decoded(crawl):
     assert [i["title"] for i in _items(crawl, "cp1251")] == ["Ромите от Лом"]
 
 
+@pytest.mark.parametrize(
+    ("source", "title"),
+    [
+        ("cp1251bare", "Ромите от Сливен"),
+        ("cp1251lie", "Ромите от Ямбол"),
+        ("cp1252lie", "Ромите от Видин"),
+    ],
+)
+def test_an_undeclared_or_lying_windows_1251_feed_is_decoded(crawl, source, title):
+    assert [i["title"] for i in _items(crawl, source)] == [title]
+
+
+def test_a_windows_1251_article_page_under_a_utf8_header_is_decoded(crawl):
+    [item] = _items(crawl, "cp1251bare")
+    assert "Ромските семейства от квартала в Сливен" in item["full_text"]
+
+
 def test_a_megabyte_author_is_cut_and_costs_no_more(crawl):
     [item] = _items(crawl, "author")
     assert item["title"] == "Дълъг автор"
@@ -114,6 +138,28 @@ def test_a_megabyte_author_is_cut_and_costs_no_more(crawl):
 
 def test_the_same_story_under_two_guids_is_stored_once(crawl):
     assert len(_items(crawl, "dupguid")) == 1
+
+
+def test_one_guid_listed_twice_is_one_item(crawl):
+    titles = sorted(i["title"] for i in _items(crawl, "sameguid"))
+    assert titles == ["Друга история", "Една история"]
+
+
+def test_a_guid_on_every_entry_identifies_nothing_and_loses_nothing(crawl):
+    assert len(_items(crawl, "oneguid")) == 3
+    assert all(item["guid_key"] is None for item in _items(crawl, "oneguid"))
+
+
+def test_a_huge_feed_is_capped_and_does_not_starve_the_others(crawl):
+    assert len(_items(crawl, "huge")) == 1000  # every entry kept
+    pages = [moment for path, moment in crawl["times"] if path.startswith("/a/h")]
+    assert len(pages) == 20  # only its share of article pages
+    assert "capped: 20" in crawl["health"]["huge"]["notice"]
+    # Every feed was asked for before the huge feed's article pages (retries aside).
+    first = {}
+    for path, moment in crawl["times"]:
+        first.setdefault(path, moment)
+    assert max(moment for path, moment in first.items() if path.endswith(".xml")) <= min(pages)
 
 
 def test_a_file_url_source_is_refused(tmp_path):
@@ -139,4 +185,7 @@ def test_retry_after_is_honoured(crawl):
 def test_a_server_asking_for_too_long_a_pause_is_left_for_later(crawl):
     assert crawl["hits"].count("/toolong.xml") == 1
     health = crawl["health"]["toolong"]
-    assert health["consecutive_failures"] == 1 and "503" in health["last_error"]
+    # Busy is not broken: no failure counted, the next attempt when the server asked.
+    assert health["consecutive_failures"] == 0 and "503" in health["notice"]
+    waited = dt.datetime.fromisoformat(health["next_due"]) - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(hours=23) < waited <= dt.timedelta(hours=24)

@@ -4,6 +4,7 @@ action does to the public database."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -346,3 +347,23 @@ def test_the_form_speaks_both_languages(newsroom_site):
     visitor = Browser(newsroom_site["datasette"])
     assert "Съобщете за събитие" in visitor.get("/submit").text
     assert "Report an event" in visitor.get("/submit?lang=en").text
+
+
+def test_the_item_page_shows_an_unsure_place_with_its_candidates(newsroom_site):
+    newsroom = newsroom_db(newsroom_site["data_dir"])
+    weighed = [
+        {"id": "x1", "name": "Каменар", "province": "Бургас", "lat": 42.6, "lon": 27.3},
+        {"id": "x2", "name": "Каменар", "province": "<b>Варна</b>", "lat": 43.2, "lon": 27.9},
+    ]
+    newsroom.execute(
+        "update mentions set needs_review = 1, candidates = ? where item_id = 'i2'",
+        [json.dumps(weighed, ensure_ascii=False)],
+    )
+    newsroom.conn.commit()
+    editor = Browser(newsroom_site["datasette"])
+    editor.login("maria")
+    page = editor.get("/newsroom/-/item/i2").text
+    assert "Unsure place" in page
+    assert "Каменар — Бургас" in page
+    assert "&lt;b&gt;Варна&lt;/b&gt;" in page  # escaped on the way out
+    assert "Unsure place" not in editor.get("/newsroom/-/item/i1").text

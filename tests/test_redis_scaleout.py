@@ -135,6 +135,7 @@ def handed_over(tmp_path_factory):
             canonical_url="https://forged.example/1",
             title="<script>alert(1)</script>Подправено",
             summary='<p onclick="x()">Текст<script>alert(2)</script></p>',
+            guid_key=None,  # a story of its own, not the copied one under a new address
         )
         server.rpush(handoff.ITEMS, json.dumps(forged))
         collected = _romareact("collect", "--data-dir", str(newsroom), "--redis", url)

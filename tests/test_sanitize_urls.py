@@ -33,6 +33,13 @@ def test_titles_become_plain_text():
     assert len(plain_text("а" * 600, 500)) == 500
 
 
+def test_a_title_escaped_twice_is_not_stored_as_markup():
+    # The XML parser turns "&amp;lt;img ...&amp;gt;" into this text:
+    assert plain_text('Ромите &lt;img src=x onerror="alert(1)"&gt;в Сливен') == "Ромите в Сливен"
+    assert plain_text("&lt;b&gt;Ромски&lt;/b&gt; деца") == "Ромски деца"
+    assert plain_text("5 &lt; 7 и 3 &gt; 2") == "5 < 7 и 3 > 2"  # not markup: kept
+
+
 def test_summaries_keep_safe_markup_only():
     dirty = (
         '<p onclick="steal()">Текст <a href="javascript:alert(1)">връзка</a> '

@@ -1,5 +1,6 @@
 """Sources: the shipped list, the sources commands, health with backoff, conditional GET."""
 
+import datetime as dt
 import subprocess
 import sys
 
@@ -63,6 +64,7 @@ def test_a_success_resets_the_count_and_keeps_validators(newsroom):
     }
     health.success("s1", 304, 0)  # not modified: the validators stay
     assert health.validators("s1")["If-None-Match"] == '"v1"'
+    assert newsroom["source_health"].get("s1")["entries_last"] == 12  # and so do its entries
     assert sources_to_crawl(newsroom) == []  # polled just now: not due
     assert [s["id"] for s in sources_to_crawl(newsroom, everything=True)] == ["s1"]
 
@@ -98,6 +100,23 @@ def test_conditional_get_spares_an_unchanged_feed(httpserver, tmp_path):
     assert statuses.count(("/a/1", 200)) == 1  # the article was not fetched twice either
     health = sqlite_utils.Database(tmp_path / "d" / "newsroom.db")["source_health"].get("t")
     assert (health["last_status"], health["consecutive_failures"]) == (304, 0)
+    assert health["entries_last"] == 1
+
+
+def test_a_server_asking_for_a_long_pause_is_waited_for_not_failed(newsroom):
+    health = HealthRecorder(newsroom)
+    for _ in range(6):  # more than enough to disable a failing source
+        health.waiting("s1", 3600, 503)
+    row = newsroom["source_health"].get("s1")
+    assert row["consecutive_failures"] == 0 and "3600 s" in row["notice"]
+    assert newsroom["sources"].get("s1")["enabled"] == 1
+    waited = dt.datetime.fromisoformat(row["next_due"]) - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(minutes=59) < waited <= dt.timedelta(hours=1)
+    health.waiting("s1", 10**12, 429)  # a hostile value: bounded by a day
+    waited = dt.datetime.fromisoformat(newsroom["source_health"].get("s1")["next_due"])
+    assert waited - dt.datetime.now(dt.UTC) <= dt.timedelta(hours=24)
+    health.success("s1", 200, 3)
+    assert newsroom["source_health"].get("s1")["notice"] is None
 
 
 def test_sources_add_list_and_check(tmp_path):

@@ -311,3 +311,23 @@ def test_items_of_a_killed_crawl_join_the_index_at_the_end_of_the_next(workspace
     assert _search(newsroom, "пожар") == ["https://n/k"]
     assert _search(newsroom, "пожарникари") == ["https://n/l"]
     newsroom.execute("insert into items_fts(items_fts) values ('integrity-check')")
+
+
+def test_a_javascript_only_listing_is_reported_as_such(tmp_path):
+    from crawlers.health import HealthRecorder
+
+    newsroom = db.open_newsroom(tmp_path / "n.db")
+    newsroom["sources"].insert({"id": "s2", "name": "N", "kind": "listing", "url": "https://n/"})
+    spider = _spider(ListingSpider, LISTING_SOURCE)
+    spider.health = HealthRecorder(newsroom)
+    app = b"""<html><head><script src="/app.js"></script></head><body><div id="root"></div>
+    <noscript>You need to enable JavaScript to run this app.</noscript>
+    <script>window.__STATE__ = {"news": []}</script></body></html>"""
+    assert list(spider.parse_listing(HtmlResponse("https://n/", body=app), LISTING_SOURCE, 1)) == []
+    error = newsroom["source_health"].get("s2")["last_error"]
+    assert error.startswith("the page is built by JavaScript (2 scripts")
+    # A served page whose rules are wrong is still told apart.
+    page = b"<html><body>" + b"<p>" + "Новини от региона. ".encode() * 30 + b"</p></body></html>"
+    list(spider.parse_listing(HtmlResponse("https://n/", body=page), LISTING_SOURCE, 1))
+    error = newsroom["source_health"].get("s2")["last_error"]
+    assert error == "the listing rules matched no links"

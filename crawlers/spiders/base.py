@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
+from urllib.parse import urlsplit
+
 import scrapy
 from scrapy.http import TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawlers.encoding import decide_encoding
 from crawlers.extract import extract_article
 from crawlers.handoff import health_forwarder, known_checker
 from crawlers.health import HealthRecorder
 from crawlers.items import ArticleItem
+from crawlers.middlewares import retry_after_seconds
 from romareact import db as database
 from romareact.urls import canonical_url
 
@@ -53,10 +58,15 @@ class ArticleSpider(scrapy.Spider):
         if self.db is not None:
             self.db.close()
 
-    def is_known(self, url: str) -> bool:
-        """Already in the newsroom: an incremental crawl does not fetch it again."""
+    def is_known(self, url: str, guid_key: str | None = None) -> bool:
+        """Already in the newsroom (by URL, or by GUID when the slug changed): an
+        incremental crawl does not fetch it again."""
         if self.db is None or self.refetch_known:
             return False
+        if guid_key and self.known_elsewhere is None:
+            query = "select 1 from items where guid_key = ? limit 1"
+            if self.db.execute(query, [guid_key]).fetchone():
+                return True
         if self.known_elsewhere is not None:  # handing over: the newsroom is elsewhere
             return self.known_elsewhere(canonical_url(url))
         return bool(
@@ -68,7 +78,7 @@ class ArticleSpider(scrapy.Spider):
     def follow_article(self, response, link: str, source: dict, known: dict):
         """A request for an article page, or None when the newsroom already has it."""
         url = response.urljoin(link)
-        if self.is_known(url):
+        if self.is_known(url, known.get("guid_key")):
             self.crawler.stats.inc_value("romareact/known_skipped")
             return None
         return response.follow(
@@ -79,10 +89,25 @@ class ArticleSpider(scrapy.Spider):
         )
 
     def record_failure(self, source: dict, failure) -> None:
-        status, message = None, failure.getErrorMessage()
+        # A connection reset has an empty message: its type says what happened.
+        status = None
+        message = failure.getErrorMessage() or failure.value.__class__.__name__
         if isinstance(failure.value, HttpError):
-            status = failure.value.response.status
-            message = f"HTTP {status} from {failure.value.response.url}"
+            response = failure.value.response
+            status = response.status
+            message = f"HTTP {status} from {response.url}"
+            wait = retry_after_seconds(response.headers.get("Retry-After"))
+            longest = self.crawler.settings.getfloat("ROMAREACT_MAX_RETRY_AFTER", 300)
+            if status in (429, 503) and wait is not None and wait > longest and self.health:
+                # Busy, not broken: come back when the server asked (RetryAfterMiddleware
+                # left this for later as too long to wait within the crawl).
+                self.health.waiting(source["id"], wait, status)
+                return
+            location = response.headers.get("Location", b"").decode("latin-1")
+            if 300 <= status < 400 and location:
+                web = urlsplit(response.urljoin(location)).scheme in ("http", "https")
+                why = "one redirect too many" if web else "not a web address"
+                message += f" redirecting to {location[:200]}: not followed ({why})"
         if self.health is not None:
             self.health.failure(source["id"], message, status)
 
@@ -92,6 +117,7 @@ class ArticleSpider(scrapy.Spider):
             self.crawler.stats.inc_value("romareact/article_not_text")
             yield self._item(source, response.url, known)
             return
+        response = self._in_real_encoding(response)
         page = extract_article(response)
         canonical = page.get("canonical")
         yield self._item(
@@ -105,9 +131,20 @@ class ArticleSpider(scrapy.Spider):
                 "published": known.get("published"),
                 "published_raw": known.get("published_raw") or page.get("date"),
                 "guid": known.get("guid"),
+                "guid_key": known.get("guid_key"),
                 "canonical_url": response.urljoin(canonical) if canonical else None,
             },
         )
+
+    def _in_real_encoding(self, response: TextResponse) -> TextResponse:
+        """The page read in the encoding its bytes have: Scrapy believes the HTTP charset,
+        which on Bulgarian sites often says utf-8 over windows-1251 bytes."""
+        content_type = response.headers.get("Content-Type", b"").decode("latin-1")
+        encoding = decide_encoding(response.body, content_type or None)
+        if encoding == codecs.lookup(response.encoding).name:
+            return response
+        self.crawler.stats.inc_value("romareact/page_encoding_corrected")
+        return response.replace(encoding=encoding)
 
     def article_failed(self, failure: Failure):
         """The article page could not be fetched: keep what the feed or listing gave."""

@@ -8,6 +8,7 @@ from urllib.parse import quote, urljoin, urlsplit
 import scrapy
 
 from crawlers.feeds import parse_feed
+from crawlers.identity import usable_guids
 from crawlers.spiders.base import ArticleSpider
 
 
@@ -25,6 +26,9 @@ def _web_entries(feed_url: str, entries: list) -> tuple[list, int]:
     return kept, len(entries) - len(kept)
 
 
+FEED_PRIORITY = 100
+
+
 class FeedSpider(ArticleSpider):
     """Feeds, then each entry's page; with ROMAREACT_FOLLOW_ARTICLES false, the feed alone."""
 
@@ -39,6 +43,9 @@ class FeedSpider(ArticleSpider):
                 source["url"],
                 headers=headers,
                 callback=self.parse_feed,
+                # Every feed before any article page: a huge feed's pages must not queue
+                # ahead of the other sources' feeds on the same host.
+                priority=FEED_PRIORITY,
                 # Alone, a crawl fetches each source once anyway, and filtering would hide a
                 # redirect loop back to the same address; several processes must filter.
                 dont_filter=not self.filter_start,
@@ -57,6 +64,17 @@ class FeedSpider(ArticleSpider):
         # Nothing is sanitised here: the pipelines sanitise with nh3, which is far faster.
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")
         parsed = parse_feed(response.body, content_type or None)
+        if parsed.incomplete or "dataloss" in response.flags:
+            # Half a feed gives half-read entries, and the whole one later gives them again.
+            self.crawler.stats.inc_value("romareact/feed_incomplete")
+            self.logger.error("feed %s is cut short: no entries taken", response.url)
+            if self.health:
+                self.health.failure(
+                    source["id"],
+                    parsed.error or "the body ended before its announced length",
+                    response.status,
+                )
+            return
         if parsed.bozo:
             self.crawler.stats.inc_value("romareact/feed_bozo")
             self.logger.warning("feed %s is malformed: %s", response.url, parsed.error)
@@ -70,7 +88,20 @@ class FeedSpider(ArticleSpider):
             self.logger.warning("feed %s: %d entries without a web address", response.url, bad)
         self._record(source, response, parsed, content_type, bad)
         follow = self.crawler.settings.getbool("ROMAREACT_FOLLOW_ARTICLES", True)
+        identities = usable_guids(source["id"], parsed.entries, response.url)
+        listed: set[str] = set()
+        # Fair shares: at most this many new article pages per source and crawl; the rest
+        # of a huge feed is kept as the feed gives it, and the source is marked capped.
+        cap = self.crawler.settings.getint("ROMAREACT_MAX_ARTICLES_PER_SOURCE", 0)
+        followed = unfollowed = 0
         for entry in entries:
+            story = identities.get((entry.guid or "").strip())
+            if story is not None:
+                if story in listed:
+                    # The feed lists one story twice (under two links, say): once is enough.
+                    self.crawler.stats.inc_value("romareact/duplicate_guid")
+                    continue
+                listed.add(story)
             link, follow_this = entry.link, follow
             if not link:
                 # Nothing to follow, but the entry is news all the same: keep what the feed
@@ -84,15 +115,26 @@ class FeedSpider(ArticleSpider):
                 "published": entry.published,
                 "published_raw": entry.published_raw,
                 "guid": entry.guid,
+                "guid_key": story,
             }
             if not follow_this:
                 # Against the feed's address: response.urljoin would decode the whole feed
                 # as text to look for an HTML <base>, which a feed does not have.
                 yield self._item(source, urljoin(response.url, link), known)
                 continue
+            if cap and followed >= cap:
+                if not self.is_known(urljoin(response.url, link), story):
+                    unfollowed += 1
+                    yield self._item(source, urljoin(response.url, link), known)
+                continue
             request = self.follow_article(response, link, source, known)
             if request is not None:
+                followed += 1
                 yield request
+        if unfollowed:
+            self.crawler.stats.inc_value("romareact/capped_entries", unfollowed)
+            if self.health:
+                self.health.capped(source["id"], cap, unfollowed)
 
     def _record(self, source: dict, response, parsed, content_type: str, bad: int = 0) -> None:
         if self.health is None:

@@ -9,6 +9,25 @@ import scrapy
 from crawlers.spiders.base import ArticleSpider
 
 DEFAULT_MAX_PAGES = 3
+# A page with less visible text than this and a script to build it is a JavaScript-only site.
+_JS_ONLY_TEXT = 200
+
+
+def javascript_only(response) -> str | None:
+    """Why the page looks built by JavaScript in the browser, or None: the crawler reads
+    HTML as served, and such a page serves scripts and an empty mount point."""
+    scripts = len(response.xpath("//script"))
+    text = " ".join(
+        response.xpath("//body//text()[not(ancestor::script or ancestor::noscript"
+                       " or ancestor::style)]").getall()
+    ).split()  # fmt: skip
+    visible = len(" ".join(text))
+    if scripts and visible < _JS_ONLY_TEXT:
+        return (
+            f"the page is built by JavaScript ({scripts} scripts, {visible} characters of text"
+            " without them): give its feed or sitemap instead"
+        )
+    return None
 
 
 class ListingSpider(ArticleSpider):
@@ -43,9 +62,8 @@ class ListingSpider(ArticleSpider):
             if links:
                 self.health.success(source["id"], response.status, len(links))
             else:
-                self.health.failure(
-                    source["id"], "the listing rules matched no links", response.status
-                )
+                why = javascript_only(response) or "the listing rules matched no links"
+                self.health.failure(source["id"], why, response.status)
         for link in dict.fromkeys(link.strip() for link in links if link.strip()):
             request = self.follow_article(response, link, source, {})
             if request is not None:

@@ -2,8 +2,16 @@
 
 Routes (all read the public database only):
   /map                        the map page (same page as `romareact map --out`)
-  /map/data/markers.js        the marker index the page loads
+  /map/data/markers.js        the marker index the page loads (above TILED_ABOVE events: an
+                              overview, and the page asks for what is in view, see
+                              mapping/tiles.py)
   /map/data/details/N.js      popup text, CHUNK events per file
+  /map/data/view.json         a large dataset's view: cell counts or events
+                              (?z=&bbox=south,west,north,east&category=&province=&from=&to=)
+  /map/data/summary.json      events passing the filter and the timeline's counts
+  /map/data/areas.json        events per province or municipality (?level=&filters)
+  /map/data/event/ID.json     one event's popup
+  /map/data/place.json        bounds of the events at places of these names (?name=...)
   /map/events.geojson         events as GeoJSON, filtered like the map
                               (?category=&province=&from=&to=)
   /feed.atom                  newly published events (?province=&category=) with GeoRSS points
@@ -19,10 +27,12 @@ import os
 import sqlite3
 
 import sqlite_utils
-from datasette.utils.asgi import Response
+from datasette.utils.asgi import AsgiStream, Response
 
 from datasette import hookimpl
 from geocode.gazetteer import point_distance_km
+from mapping import tiles
+from mapping.assets import CDN_ENV
 from mapping.build import render_map_html
 from mapping.feed import atom_feed
 from mapping.geojson import EventFilter, load_events, to_geojson
@@ -42,6 +52,12 @@ from romareact.response_cache import (
 )
 
 _JS = "application/javascript; charset=utf-8"
+_JSON = "application/json; charset=utf-8"
+_CACHED = {"Cache-Control": "public, max-age=60"}
+# Above this many events the map loads by view (mapping/tiles.py), not every marker.
+TILED_ABOVE_ENV = "ROMAREACT_MAP_TILED_ABOVE"
+# At most this many events in view are sent one by one (more: counts per cell).
+POINT_LIMIT_ENV = "ROMAREACT_MAP_POINT_LIMIT"
 _GEOJSON = "application/geo+json; charset=utf-8"
 # Per public database: (version, marker script, event ids in marker order).
 _cache: dict[str, tuple[tuple, str, list[str]]] = {}
@@ -56,8 +72,33 @@ def _public(datasette):
     return datasette.get_database("public")
 
 
+def _setting(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+def tiled_above() -> int:
+    return _setting(TILED_ABOVE_ENV, tiles.TILED_ABOVE)
+
+
+def _event_count(conn) -> int | None:
+    """Events on the map, from the table the triggers keep (None: no map index yet)."""
+    try:
+        return conn.execute("select coalesce(sum(n), 0) from map_places").fetchone()[0]
+    except sqlite3.OperationalError:
+        return None
+
+
+async def _is_tiled(datasette) -> bool:
+    count = await _public(datasette).execute_fn(_event_count)
+    return count is not None and count > tiled_above()
+
+
 async def _markers(datasette) -> tuple[str, list[str]]:
-    """The marker script and the event order, rebuilt only when the public data changed."""
+    """The marker script and the event order, rebuilt only when the public data changed.
+    Above TILED_ABOVE events the script is the overview, and no event order is kept."""
     db = _public(datasette)
     version = data_version(db.path)
     cached = _cache.get(db.path)
@@ -73,8 +114,13 @@ async def _markers(datasette) -> tuple[str, list[str]]:
 
 
 async def _build_markers(db, version) -> tuple[str, list[str]]:
+    limit = tiled_above()
+
     def build(conn):
         wrapped = sqlite_utils.Database(conn)
+        count = _event_count(conn)
+        if count is not None and count > limit:
+            return markers_script(tiles.overview(conn, load_areas(wrapped))), []
         events = load_events(wrapped)
         script = markers_script(markers_payload(events, load_areas(wrapped)))
         return script, [event["id"] for event in events]
@@ -91,6 +137,9 @@ async def map_page(datasette):
         table_url=datasette.urls.table("public", "events"),
         feed_url=datasette.urls.path("/feed.atom"),
         live=True,
+        # (issue 19) Leaflet from the package, or from a CDN with SRI if ROMAREACT_MAP_CDN.
+        static_base=datasette.urls.path("/map/static/"),
+        cdn=bool(os.environ.get(CDN_ENV)),
     )
     return Response.html(html)
 
@@ -141,15 +190,122 @@ async def map_details(datasette, request):
     return Response(script, content_type=_JS, headers={"Cache-Control": "public, max-age=60"})
 
 
+def _json(data, status: int = 200) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, content_type=_JSON, headers=_CACHED)
+
+
+async def _tiled_answer(datasette, request, answer) -> Response:
+    """`answer(conn, request.args)` in a SQL thread as JSON; a bad argument is a 400."""
+    try:
+        data = await _public(datasette).execute_fn(lambda conn: answer(conn, request.args))
+    except tiles.BadRequest as error:
+        return Response.text(str(error), status=400)
+    return _json(data)
+
+
+def _zoom(args) -> int:
+    try:
+        return int(args.get("z", ""))
+    except ValueError:
+        raise tiles.BadRequest(f"Expected z=zoom, instead got: {args.get('z')!r}.") from None
+
+
+async def map_view(datasette, request):
+    return await _tiled_answer(
+        datasette,
+        request,
+        lambda conn, args: tiles.view(
+            conn,
+            tiles.checked_filter(args),
+            _zoom(args),
+            tiles.Box.parse(args.get("bbox")),
+            point_limit=_setting(POINT_LIMIT_ENV, tiles.POINT_LIMIT),
+        ),
+    )
+
+
+async def map_summary(datasette, request):
+    return await _tiled_answer(
+        datasette,
+        request,
+        lambda conn, args: tiles.summary(
+            conn, tiles.checked_filter(args), by_day=args.get("by") == "day"
+        ),
+    )
+
+
+async def map_areas(datasette, request):
+    return await _tiled_answer(
+        datasette,
+        request,
+        lambda conn, args: tiles.area_counts(
+            conn, tiles.checked_filter(args), args.get("level") or "province"
+        ),
+    )
+
+
+async def map_event(datasette, request):
+    event_id = request.url_vars["event_id"]
+    details = tiles.event_details(_inline(_public(datasette)), event_id)
+    if details is None:
+        return Response.text("No such event", status=404)
+    return _json(details)
+
+
+async def map_place(datasette, request):
+    names = request.args.getlist("name")
+    bounds = await _public(datasette).execute_fn(lambda conn: tiles.place_bounds(conn, names))
+    return _json({"bounds": bounds})
+
+
 async def map_geojson(datasette, request):
     try:
         event_filter = EventFilter.from_query(request.args)
     except ValueError as error:  # (issue 19) a clear 400, not an empty collection
         return Response.json({"ok": False, "error": str(error), "status": 400}, status=400)
+    if await _is_tiled(datasette):
+        return AsgiStream(_geojson_stream(_public(datasette), event_filter), content_type=_GEOJSON)
     events = await _public(datasette).execute_fn(
         lambda conn: load_events(sqlite_utils.Database(conn), event_filter)
     )
     return Response(json.dumps(to_geojson(events), ensure_ascii=False), content_type=_GEOJSON)
+
+
+GEOJSON_BATCH = 2000
+
+
+def _geojson_stream(db, event_filter: EventFilter):
+    """A large dataset's GeoJSON written GEOJSON_BATCH events at a time, in table order, so
+    that a worker never holds more than one batch (a million events are about 1 GB)."""
+    where, params = event_filter.where()
+
+    def batch(conn, after: int) -> list[dict]:
+        cursor = conn.execute(
+            f"select rowid as _rowid, * from events where rowid > ? and {where}"
+            f" order by rowid limit {GEOJSON_BATCH}",
+            [after, *params],
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
+
+    async def stream(writer):
+        await writer.write('{"type": "FeatureCollection", "features": [')
+        after, first = 0, True
+        while True:
+            rows = await db.execute_fn(lambda conn, after=after: batch(conn, after))
+            if not rows:
+                break
+            after = rows[-1]["_rowid"]
+            features = ",".join(
+                json.dumps(feature, ensure_ascii=False) for feature in to_geojson(rows)["features"]
+            )
+            if features:
+                await writer.write(("" if first else ",") + features)
+                first = False
+        await writer.write("]}")
+
+    return stream
 
 
 async def feed(datasette, request):
@@ -181,8 +337,10 @@ async def cite(datasette, request):
 @hookimpl
 def startup(datasette):
     async def warm():
-        # The first visitor of a large dataset should not wait for the marker index.
-        await _markers(datasette)
+        # The first visitor should not wait for the marker index. A dataset above
+        # TILED_ABOVE has no index to build: its overview is a few quick queries.
+        if not await _is_tiled(datasette):
+            await _markers(datasette)
 
     return warm
 
@@ -193,6 +351,11 @@ def register_routes():
         (r"^/map/?$", map_page),
         (r"^/map/data/markers\.js$", map_markers),
         (r"^/map/data/details/(?P<number>\d{1,6})\.js$", map_details),
+        (r"^/map/data/view\.json$", map_view),
+        (r"^/map/data/summary\.json$", map_summary),
+        (r"^/map/data/areas\.json$", map_areas),
+        (r"^/map/data/event/(?P<event_id>[^/]{1,200})\.json$", map_event),
+        (r"^/map/data/place\.json$", map_place),
         (r"^/map/events\.geojson$", map_geojson),
         (r"^/feed\.atom$", feed),
         (r"^/cite/?$", cite),

@@ -23,6 +23,7 @@ from datetime import date
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import sqlite_utils
+from datasette.database import QueryInterrupted
 from datasette.utils.asgi import Forbidden, Response
 from markupsafe import Markup, escape
 
@@ -30,7 +31,7 @@ from datasette import hookimpl
 from romareact import curation, sources, users
 from romareact.categories import CATEGORIES
 from romareact.credentials import CredentialStore, hide_credentials, server_key
-from romareact.db import connect
+from romareact.db import ITEM_STATUSES, connect
 from romareact.publish import export_public, refresh_events
 from romareact.redirects import safe_next
 from romareact.root_sessions import LIFETIME_SECONDS, RootSessions, strip_cookie
@@ -293,13 +294,40 @@ select items.id, items.title, items.published, items.fetched, items.relevance, i
        case when parent.id is not null then parent.name || ', ' || places.name
             else places.name end as place,
        places.province, events.category, coalesce(items.cluster_id, items.id) as story,
-       (select count(*) from items as i where i.cluster_id = items.cluster_id) as story_items
+       (select count(*) from items as i
+         where coalesce(i.cluster_id, i.id) = coalesce(items.cluster_id, items.id)) as story_items
 {from_}
 where {where}
 order by {exact_first}items.relevance is null, items.relevance desc,
          coalesce(items.published, items.fetched) desc, items.id
 limit :limit offset :offset
 """
+# This order is the items_queue index's (migration 9): a page reads PAGE_SIZE entries of
+# it instead of sorting the backlog. Counts under a filter stop at COUNT_CAP items.
+COUNT_CAP = 2_000
+
+
+async def queue_counts(newsroom, clauses: list[str], params: dict) -> dict:
+    """Items per status: kept by triggers when nothing is filtered; else counted up to
+    COUNT_CAP ("2000+": at least that many), "?" when even that takes too long."""
+    if clauses == ["1 = 1"]:
+        rows = (await newsroom.execute("select status, n from item_status_counts")).rows
+        return {row["status"]: row["n"] for row in rows}
+    where = " and ".join(clauses)
+    try:
+        rows = (
+            await newsroom.execute(
+                f"select status, count(*) as n from (select items.status {_QUEUE_FROM} "
+                f"where {where} limit {COUNT_CAP}) group by status",
+                params,
+            )
+        ).rows
+    except QueryInterrupted:
+        return {status: "?" for status in ITEM_STATUSES}
+    counts = {row["status"]: row["n"] for row in rows}
+    if sum(counts.values()) >= COUNT_CAP:
+        return {status: f"{n}+" for status, n in counts.items()}
+    return counts
 
 
 def _queue_filters(args) -> tuple[list[str], dict, dict]:
@@ -361,17 +389,12 @@ async def queue(datasette, request):
         else ""
     )
     sql = _QUEUE_SQL.format(from_=_QUEUE_FROM, where=where_listed, exact_first=exact_first)
-    rows = (await newsroom.execute(sql, listed)).rows
-    counts = {
-        row["status"]: row["n"]
-        for row in (
-            await newsroom.execute(
-                f"select items.status, count(*) as n {_QUEUE_FROM} where {where} "
-                "group by items.status",
-                params,
-            )
-        ).rows
-    }
+    too_slow = False
+    try:
+        rows = (await newsroom.execute(sql, listed)).rows
+    except QueryInterrupted:  # a rare match far down the backlog: say so, not HTTP 500
+        rows, too_slow = [], True
+    counts = await queue_counts(newsroom, clauses, params)
     source_rows = (await newsroom.execute("select id, name from sources order by name")).rows
     provinces = [
         r["name"]
@@ -394,6 +417,7 @@ async def queue(datasette, request):
         request,
         "rr_queue.html",
         rows=rows,
+        too_slow=too_slow,
         counts=counts,
         chosen=chosen,
         sources=source_rows,
@@ -449,6 +473,20 @@ def highlight(text: str, surfaces: list[str]) -> Markup:
     return Markup("").join(parts)
 
 
+def unsure_mentions(mentions) -> list[dict]:
+    """The places the analysis was unsure of, each with the namesakes it weighed."""
+    out = []
+    for mention in mentions:
+        if mention["needs_review"]:
+            try:
+                weighed = json.loads(mention["candidates"] or "[]")
+            except ValueError:
+                weighed = []
+            out.append({"surface": mention["surface"], "name": mention["name"],
+                        "is_primary": bool(mention["is_primary"]), "weighed": weighed})  # fmt: skip
+    return out
+
+
 async def item_page(datasette, request):
     _require(request)
     item_id = request.url_vars["item_id"]
@@ -472,6 +510,7 @@ async def item_page(datasette, request):
         )
     ).rows
     primary = next((m for m in mentions if m["is_primary"]), None)
+    unsure = unsure_mentions(mentions)
     # Namesakes: every settlement called like a mentioned place, in any province.
     names = sorted({m["name"] for m in mentions} | {m["surface"] for m in mentions if m["surface"]})
     candidates = (
@@ -527,6 +566,7 @@ async def item_page(datasette, request):
         text_html=highlight(item["full_text"] or item["summary"] or "", surfaces),
         mentions=mentions,
         primary=primary,
+        unsure=unsure,
         candidates=candidates,
         found=found,
         search=search,

@@ -1,5 +1,11 @@
 /* romareact event map: filters, time range, shareable URL state, embeds, lazy popups.
  *
+ * Two modes. A small dataset's marker index holds every event, and filtering happens here.
+ * A large one's (payload.tiled) holds only the lists and the time span: the map then asks
+ * the server for what is in view (view.json: cell counts, or the events once few are), for
+ * the count and timeline (summary.json), the proportional symbols (areas.json), a popup
+ * (event/ID.json) and a place's bounds (place.json), so it never loads every event.
+ *
  * Everything shown comes from data files through textContent or DOM properties, never
  * innerHTML, so a scraped title stays text. The page is configured by ROMAREACT_CONFIG,
  * which the Python side writes (map and cluster variables, where the data files live).
@@ -36,6 +42,7 @@
       areaEvents: "{n} събития с точност до {level}", andMore: "и още {n}",
       precision: {neighbourhood: "квартал", settlement: "селище", municipality: "община",
                   province: "област"},
+      sizeLegend: "Размер на кръга",  // issue 19
       events: "събития", perHundredK: "на 100 000 жители", noPopulation: "населението не е известно",
       withoutMunicipality: "{n} събития без известна община не са включени",
       dataset: "Данни", feed: "Абонамент (Atom)", geojson: "GeoJSON (този изглед)",
@@ -70,6 +77,7 @@
       areaEvents: "{n} events known only to {level} level", andMore: "and {n} more",
       precision: {neighbourhood: "neighbourhood", settlement: "settlement",
                   municipality: "municipality", province: "province"},
+      sizeLegend: "Circle size",  // issue 19
       events: "events", perHundredK: "per 100,000 inhabitants", noPopulation: "population unknown",
       withoutMunicipality: "{n} events without a known municipality are not included",
       dataset: "Dataset", feed: "Subscribe (Atom)", geojson: "GeoJSON (this view)",
@@ -100,6 +108,11 @@
   var symbolLayer = L.layerGroup();
   var ui = {};
   var DAY_MS = 86400000;
+  var tiled = false;          // a large dataset, loaded a view at a time
+  var cellLayer = L.layerGroup();
+  var requests = {};          // kind -> the latest request's number: older answers are dropped
+  var details = {};           // tiled: event id -> popup details
+  var lastSummary = null;     // tiled: the count and timeline last shown
 
   function t(key) { return TEXT[state.lang][key]; }
   function fill(template, values) {
@@ -180,6 +193,7 @@
   }
 
   function redraw() {
+    if (tiled) { redrawTiled(); return; }
     visible = [];
     for (var i = 0; i < data.count; i++) { if (passes(i)) { visible.push(i); } }
     ui.count.textContent = fill(t("shown"), {n: visible.length, total: data.count});
@@ -200,6 +214,109 @@
       markReady();
     }
     updateLinks();
+  }
+
+  /* ---- a large dataset: what is in view, asked of the server ---- */
+  // The latest answer of each kind wins; one that arrives after a newer request is dropped.
+  function ask(kind, url, callback) {
+    var number = (requests[kind] || 0) + 1;
+    requests[kind] = number;
+    fetch(url).then(function (response) {
+      if (!response.ok) { throw new Error(response.status + " " + url); }
+      return response.json();
+    }).then(function (answer) {
+      if (requests[kind] === number) { callback(answer); }
+    }, function (error) { if (window.console) { console.warn(error); } });
+  }
+  function tiledQuery(extra) {
+    var q = filterQuery("map");
+    return q + (q ? "&" : "?") + extra;
+  }
+  // The view rounded out to whole 256-pixel tiles: visitors of the same map view ask the same
+  // URL, which the server's response cache then answers.
+  function viewBox() {
+    var zoom = map.getZoom(), tile = 360 / Math.pow(2, zoom), b = map.getBounds();
+    function down(v) { return Math.floor(v / tile) * tile; }
+    function up(v) { return Math.ceil(v / tile) * tile; }
+    var south = Math.max(-90, down(b.getSouth())), north = Math.min(90, up(b.getNorth()));
+    var west = Math.max(-180, down(b.getWest())), east = Math.min(180, up(b.getEast()));
+    return [south, west, north, east].map(function (v) { return +v.toFixed(5); }).join(",");
+  }
+  function redrawTiled() {
+    var filter = state.cat.join(",") + "|" + state.prov + "|" + state.from + "|" + state.to;
+    if (filter !== timelineFilter) {
+      timelineFilter = filter;
+      var by = bins.unit === "day" ? "&by=day" : "";
+      ask("summary", cfg.dataBase + "summary.json" + tiledQuery("v=1" + by), showSummary);
+    } else if (lastSummary) { showSummary(lastSummary); }  // in the language now chosen
+    if (state.view === "events") {
+      map.removeLayer(symbolLayer);
+      [cluster, areaLayer, cellLayer].forEach(function (layer) { if (!map.hasLayer(layer)) { map.addLayer(layer); } });
+      askView();
+    } else {
+      [cluster, areaLayer, cellLayer].forEach(function (layer) { map.removeLayer(layer); });
+      if (!map.hasLayer(symbolLayer)) { map.addLayer(symbolLayer); }
+      ask("areas", cfg.dataBase + "areas.json" + tiledQuery("level=" + state.level), function (answer) {
+        drawSymbolsFrom(answer.counts, answer.without, {});
+        markReady();
+      });
+    }
+    updateLinks();
+  }
+  function showSummary(answer) {
+    lastSummary = answer;
+    ui.count.textContent = fill(t("shown"), {n: answer.matching, total: data.total});
+    ui.count.setAttribute("data-visible", String(answer.matching));
+    if (ui.embedCount) { ui.embedCount.textContent = ui.count.textContent; }
+    var counts = [];
+    for (var b = 0; b < bins.count; b++) { counts.push(0); }
+    Object.keys(answer.counts).forEach(function (key) {
+      var day = isoToDay(key.length === 7 ? key + "-01" : key);
+      var bin = day === null ? -1 : bins.index(day);
+      if (bin >= 0 && bin < bins.count) { counts[bin] += answer.counts[key]; }
+    });
+    ui.timeline.setAttribute("data-counts", JSON.stringify(counts));
+    timelineCounts = counts;
+    drawTimeline();
+  }
+  function askView() {
+    var url = cfg.dataBase + "view.json" + tiledQuery("z=" + map.getZoom() + "&bbox=" + viewBox());
+    ask("view", url, function (answer) {
+      if (state.view !== "events") { return; }
+      cellLayer.clearLayers();
+      if (answer.cells) {
+        cluster.clearLayers();
+        areaLayer.clearLayers();
+        answer.cells.forEach(drawCell);
+        document.documentElement.setAttribute("data-view", "cells");
+        markReady();
+        return;
+      }
+      data.columns = answer.points;
+      data.count = answer.count;
+      data.ids = answer.ids;
+      markers = [];
+      buildMarkers();
+      visible = [];
+      for (var i = 0; i < data.count; i++) { visible.push(i); }
+      document.documentElement.setAttribute("data-view", "points");
+      drawEvents();
+    });
+  }
+  // A server-side cluster: the number of events in a grid cell, at their mean position; a
+  // click zooms in on it. Drawn like the clusters of Leaflet.markercluster.
+  function drawCell(cell) {
+    var n = +cell[2];
+    var size = n < 100 ? "small" : n < 1000 ? "medium" : "large";
+    var box = document.createElement("div");
+    el("span", String(n), null, box);
+    var marker = L.marker([+cell[0], +cell[1]], {
+      icon: L.divIcon({html: box, className: "marker-cluster marker-cluster-" + size + " rr-cell",
+                       iconSize: L.point(40, 40)}),
+      keyboard: false, title: String(n)
+    });
+    marker.on("click", function () { map.setView(marker.getLatLng(), Math.min(18, map.getZoom() + 2)); });
+    cellLayer.addLayer(marker);
   }
 
   /* ---- timeline: events per day, month or year of the data, above the time range ---- */
@@ -290,7 +407,6 @@
   }
 
   function drawSymbols() {
-    symbolLayer.clearLayers();
     var col = data.columns;
     var counts = {};
     var skipped = 0;
@@ -304,10 +420,9 @@
       if (key === null) { skipped++; return; }
       counts[key] = (counts[key] || 0) + 1;
     });
-    var rows = data.areas.filter(function (a) { return a.level === state.level && counts[a.key]; });
     // An area the areas table does not know sits at the mean of its events.
     var placed = {};
-    rows.forEach(function (a) { placed[a.key] = true; });
+    data.areas.forEach(function (a) { if (a.level === state.level) { placed[a.key] = true; } });
     var sums = {};
     visible.forEach(function (i) {
       var key = state.level === "province" ? data.provinces[col.prov[i]] : data.municipalities[col.mun[i]];
@@ -315,6 +430,13 @@
       var sum = sums[key] = sums[key] || {lat: 0, lon: 0, n: 0};
       sum.lat += col.lat[i]; sum.lon += col.lon[i]; sum.n += 1;
     });
+    drawSymbolsFrom(counts, skipped, sums);
+  }
+  // Proportional symbols for events per area (`counts`); `sums` place the areas that the
+  // areas table does not know (a large dataset leaves them out).
+  function drawSymbolsFrom(counts, skipped, sums) {
+    symbolLayer.clearLayers();
+    var rows = data.areas.filter(function (a) { return a.level === state.level && counts[a.key]; });
     Object.keys(sums).forEach(function (key) {
       rows.push({key: key, name: key.split("|").pop(), lat: sums[key].lat / sums[key].n,
                  lon: sums[key].lon / sums[key].n, population: null});
@@ -344,6 +466,29 @@
     });
     ui.symbolNote.textContent = skipped && state.level === "municipality"
       ? fill(t("withoutMunicipality"), {n: skipped}) : "";
+    drawSizeLegend(rows.length ? max : 0);
+  }
+
+  // (issue 19) What the circle sizes mean: the largest value and two smaller ones, drawn with
+  // the same radius formula as the symbols.
+  function drawSizeLegend(max) {
+    var box = ui.sizeLegend;
+    while (box.firstChild) { box.removeChild(box.firstChild); }
+    if (!max) { return; }
+    el("div", t("sizeLegend"), "rr-size-title", box);
+    var seen = {};
+    [max, max / 4, max / 16].forEach(function (value) {
+      var label = state.per ? value.toFixed(1) : String(Math.round(value));
+      if (seen[label] || (!state.per && Math.round(value) < 1)) { return; }
+      seen[label] = true;
+      var shown = state.per ? value : Math.round(value);
+      var radius = 4 + 26 * Math.sqrt(shown / max);
+      var row = el("div", null, "rr-size-row", box);
+      var cell = el("span", null, "rr-size-cell", row);
+      var circle = el("span", null, "rr-size-circle", cell);
+      circle.style.width = circle.style.height = (2 * radius) + "px";
+      el("span", label + " " + (state.per ? t("perHundredK") : t("events")), "rr-size-value", row);
+    });
   }
 
   /* ---- popups: text fetched on demand, built from text nodes ---- */
@@ -353,6 +498,14 @@
     delete waiting[number];
   };
   function withDetails(i, callback) {
+    if (tiled) {
+      var id = data.ids[i];
+      if (details[id]) { callback(details[id]); return; }
+      fetch(cfg.dataBase + "event/" + encodeURIComponent(id) + ".json")
+        .then(function (response) { return response.ok ? response.json() : {id: id}; })
+        .then(function (ev) { details[id] = ev; callback(ev); });
+      return;
+    }
     var number = Math.floor(i / data.chunk);
     if (chunks[number]) { callback(chunks[number][i % data.chunk]); return; }
     var first = !waiting[number];
@@ -531,7 +684,7 @@
     ui.prov.addEventListener("change", function () {
       state.prov = ui.prov.value;
       redraw(); writeState();
-      if (state.prov) { zoomToProvince(state.prov); }
+      if (state.prov) { zoomToProvince(state.prov); } else { fitBulgaria(); }  // issue 19
     });
 
     var time = el("div", null, "rr-time", panel);
@@ -594,6 +747,7 @@
     ui.per.addEventListener("change", function () { state.per = ui.per.checked; redraw(); writeState(); });
     el("span", "", null, perRow).setAttribute("data-text", "perCapita");
     ui.symbolNote = el("div", "", "meta", ui.areaOptions);
+    ui.sizeLegend = el("div", null, "rr-size-legend", ui.areaOptions);  // issue 19
 
     var legend = el("details", null, "rr-legend", panel);
     legend.open = true;
@@ -661,7 +815,8 @@
     });
     ui.prov.options[0].textContent = t("allProvinces");
     ui.lang.textContent = state.lang === "bg" ? "EN" : "БГ";
-    ui.lang.setAttribute("aria-label", state.lang === "bg" ? "English" : "Български");
+    // (issue 19) The name starts with the visible text (WCAG 2.5.3, label in name).
+    ui.lang.setAttribute("aria-label", state.lang === "bg" ? "EN — English" : "БГ — Български");
     ui.lang.setAttribute("lang", state.lang === "bg" ? "en" : "bg");
     ui.level.setAttribute("aria-label", t("level"));
     collapsePanel(ui.panel.classList.contains("rr-collapsed"));
@@ -756,6 +911,14 @@
     // Without animation: the redraw that follows a province change could stop a pan halfway.
     if (area) { map.setView([area.lat, area.lon], 9, {animate: false}); }
   }
+  // (issue 19) All of Bulgaria, beside the panel when it sits at the side; below its head on a
+  // phone, where the panel is collapsed and as wide as the screen (its width is no padding).
+  function fitBulgaria() {
+    var panel = ui.panel, size = map.getSize();
+    var side = !panel.classList.contains("rr-collapsed") && panel.offsetWidth < size.x / 2;
+    map.fitBounds(BULGARIA_BOUNDS, side ? {paddingBottomRight: [panel.offsetWidth + 20, 0]}
+      : {paddingTopLeft: [0, Math.min(panel.offsetHeight + 10, size.y / 3)]});
+  }
   // Bulgaria's official transliteration (2009), which also gives the English names of places:
   // "ъ" is "a", "щ" is "sht", and "-ия" ending a word is "ia" (София: Sofia).
   var LATIN = {
@@ -785,28 +948,48 @@
     var key = placeKey(name);
     var names = [];
     data.places.forEach(function (place, index) { if (placeKey(place) === key) { names.push(index); } });
+    if (tiled) { findPlaceTiled(name, key, names); return; }
     var points = [];
     for (var i = 0; i < data.count && names.length; i++) {
       if (names.indexOf(data.columns.place[i]) >= 0) { points.push([data.columns.lat[i], data.columns.lon[i]]); }
     }
-    if (points.length) {
-      var panelWidth = ui.panel.offsetWidth < map.getSize().x / 2 ? ui.panel.offsetWidth : 0;
-      map.fitBounds(L.latLngBounds(points),
-        {maxZoom: 12, paddingTopLeft: [40, 40], paddingBottomRight: [panelWidth + 40, 40]});
-      return;
-    }
+    if (points.length) { fitPlaces(points); return; }
+    notAPlace(name, key);
+  }
+  function notAPlace(name, key) {
     var province = data.provinces.filter(function (p) { return placeKey(p) === key; })[0];
     if (province) { zoomToProvince(province); return; }
     ui.searchNote.textContent = fill(t("placeNotFound"), {name: name});
+  }
+  function fitPlaces(points) {
+    var panelWidth = ui.panel.offsetWidth < map.getSize().x / 2 ? ui.panel.offsetWidth : 0;
+    map.fitBounds(L.latLngBounds(points),
+      {maxZoom: 12, paddingTopLeft: [40, 40], paddingBottomRight: [panelWidth + 40, 40]});
+  }
+  // A large dataset: the server knows where the events of those places are.
+  function findPlaceTiled(name, key, names) {
+    if (!names.length) { notAPlace(name, key); return; }
+    var query = names.map(function (index) { return "name=" + encodeURIComponent(data.places[index]); });
+    ask("place", cfg.dataBase + "place.json?" + query.join("&"), function (answer) {
+      if (answer.bounds) { fitPlaces(answer.bounds); } else { notAPlace(name, key); }
+    });
   }
 
   /* ---- start ---- */
   window.romareactMarkers = function (payload) {
     data = payload;
-    var days = data.columns.day.filter(function (d) { return d !== null; });
+    tiled = !!data.tiled;
     var today = Math.floor(Date.now() / DAY_MS);
-    data.minDay = days.length ? minMax(days)[0] : today;
-    data.maxDay = days.length ? minMax(days)[1] : today;
+    if (tiled) {
+      data.total = data.count;
+      data.count = 0;
+      data.columns = {lat: [], lon: [], day: [], cat: [], prov: [], mun: [], place: [], prec: [], sens: []};
+      if (data.minDay === null) { data.minDay = data.maxDay = today; }
+    } else {
+      var days = data.columns.day.filter(function (d) { return d !== null; });
+      data.minDay = days.length ? minMax(days)[0] : today;
+      data.maxDay = days.length ? minMax(days)[1] : today;
+    }
     bins = timeBins();
     binOf = data.columns.day.map(function (day) { return day === null ? -1 : bins.index(day); });
     state = readState();
@@ -820,15 +1003,13 @@
     syncControls();
     if (state.mapView) { map.setView([state.mapView.lat, state.mapView.lon], state.mapView.zoom); }
     else if (state.prov) { zoomToProvince(state.prov); }
-    else {
-      // All of Bulgaria, beside the panel rather than under it.
-      var panelWidth = ui.panel.offsetWidth ? ui.panel.offsetWidth + 20 : 0;
-      map.fitBounds(BULGARIA_BOUNDS, {paddingBottomRight: [panelWidth, 0]});
-    }
+    else { fitBulgaria(); }
     relabel();
     redraw();
     updateShare();
     map.on("moveend", writeState);
+    // A large dataset: a new view asks for what is in it.
+    map.on("moveend", function () { if (tiled && state.view === "events") { askView(); } });
     map.on("resize", clearBottomCorners);
     window.addEventListener("hashchange", function () {
       if (location.hash === "#" + stateParams(true).toString()) { return; }
