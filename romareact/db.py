@@ -874,6 +874,18 @@ def _public_18_dataset_id(db: sqlite_utils.Database) -> None:
         db["dataset_info"].insert({"key": "id", "value": str(uuid.uuid4())})
 
 
+def _public_8_changelog_withdrawals(db: sqlite_utils.Database) -> None:
+    # (issue 17) The changelog shows an event's title as the public sees it now, and none once
+    # the event is removed: lines written before kept titles that editors withdrew.
+    db["changelog"].create_index(["event_id"], index_name="changelog_event", if_not_exists=True)
+    db.execute(
+        """update changelog
+           set title = (select events.title from events where events.id = changelog.event_id)
+           where title is not (select events.title from events
+                               where events.id = changelog.event_id)"""
+    )
+
+
 PUBLIC_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _public_1_initial),
     (2, "events.neighbourhood", _public_2_neighbourhood),
@@ -882,6 +894,7 @@ PUBLIC_MIGRATIONS: list[Migration] = [
     (5, "events.tags", _public_5_tags),
     (6, "indexes for filtered views and facets", _public_6_filter_indexes),
     (7, "no single-column province and category indexes", _public_7_drop_prefix_indexes),
+    (8, "changelog: withdrawn titles gone; index on event_id", _public_8_changelog_withdrawals),
     (12, "map index: clusters, areas, places and an R*Tree kept by triggers", _public_12_map_index),
     (17, "snapshots.files: each file of a snapshot with its SHA-256", _public_17_snapshot_files),
     (18, "dataset_info: this deployment's dataset identifier", _public_18_dataset_id),

@@ -253,9 +253,29 @@ def _changes(old: dict[str, dict], new: list[dict], now: str) -> list[dict]:
             continue
         changes.append({"at": now, "event_id": row["id"], "change": change, "title": row["title"]})
     for gone in old.values():
-        changes.append({"at": now, "event_id": gone["id"], "change": "removed",
-                        "title": gone["title"]})  # fmt: skip
+        # No title: a removal must not publish again what it removes.
+        changes.append({"at": now, "event_id": gone["id"], "change": "removed", "title": None})
     return changes
+
+
+def _withdraw_titles(
+    public: sqlite_utils.Database, retitled: list[tuple[str, str]], removed: list[str]
+) -> None:
+    """(issue 17) The changelog shows only what the public may see now: an event's earlier
+    lines take its new title, and a removed event's lines lose theirs. An editor rewrites
+    a title or unpublishes an event to withdraw it (a victim's name, a rumour); the history
+    of changes must not keep serving it. Reads the changelog_event index: cost per change."""
+    for title, event_id in retitled:
+        public.execute(
+            "update changelog set title = ? where event_id = ? and title is not ?",
+            [title, event_id, title],
+        )
+    for start in range(0, len(removed), 500):
+        public.execute(
+            "update changelog set title = null where title is not null"
+            " and event_id in (select value from json_each(?))",
+            [json.dumps(removed[start : start + 500])],
+        )
 
 
 def export_public(
@@ -302,6 +322,11 @@ def export_public(
         # Rows that differ in any column are written (a changed source link too), the rest
         # are left alone; _changes says which of those changes the public can see.
         differing = [r for r in rows if _differs(old.get(r["id"]), r)]
+        retitled = [
+            (r["title"], r["id"])
+            for r in rows
+            if r["id"] in old and old[r["id"]]["title"] != r["title"]
+        ]
         changes = _changes(old, rows, utcnow())
         if differing:
             public["events"].upsert_all(differing, pk="id")
@@ -312,6 +337,7 @@ def export_public(
                 marks = ",".join("?" for _ in chunk)
                 public["events"].delete_where(f"id in ({marks})", chunk)
             public["changelog"].insert_all(changes)
+            _withdraw_titles(public, retitled, removed)
         _replace_if_changed(public["areas"], areas)
         _replace_if_changed(public["places"], list(newsroom.query(_PLACE_ROWS)))
         total = public.execute("select count(*) from events").fetchone()[0]

@@ -21,8 +21,10 @@ from test_open_dataset import add_story, place_id, publish
 from crawlers.health import HealthRecorder
 from crawlers.spiders.feed import FeedSpider
 from romareact import curation, users
+from romareact.publish import export_public
 from romareact.response_cache import PublicResponseCache, SharedResponseStore
 from romareact.serve import make_datasette, proxy_options
+from romareact.snapshot import make_snapshot
 from romareact.workspace import open_workspace
 
 newsroom_site = test_newsroom.newsroom_site  # the fixture: two accounts, four stories
@@ -324,3 +326,65 @@ def test_item12_internal_pages_are_for_administrators_and_sender_hashes_are_keye
     for address in ("127.0.0.1", "testclient"):
         for text in (address, f"romareact-submission:{address}", f"submission:{address}"):
             assert hashlib.sha256(text.encode()).hexdigest()[:16] != kept
+
+
+def test_item8_the_changelog_forgets_what_editors_withdrew(data_dir, tmp_path):
+    workspace = open_workspace(data_dir)
+    newsroom = workspace.newsroom
+    sliven = place_id(newsroom, "Сливен")
+    named = add_story(newsroom, 1, "Нападнаха Иван Петров пред дома му", sliven, "2026-11-01")
+    gone = add_story(newsroom, 2, "Слух за уволнения в общината", sliven, "2026-11-02")
+    kept = add_story(newsroom, 3, "Нов детски център в Сливен", sliven, "2026-11-03")
+    curation.decide(newsroom, [named, gone, kept], "approved", actor="test")
+    publish(workspace)
+    curation.edit_event(newsroom, named, public_title="Нападение в Сливен", actor="test")
+    curation.edit_event(newsroom, gone, unpublished=True, actor="test")
+    publish(workspace)  # the incremental path: only the two changed events are read
+
+    def served_text() -> str:
+        datasette = make_datasette(data_dir)
+        pages = [
+            "/public/changelog",
+            "/public/changelog.json?_shape=array",
+            "/public/changelog.csv",
+            "/public.json?sql=select+*+from+changelog",
+            "/feed.atom",
+        ]
+        return "".join(run(datasette.client.get(page)).text for page in pages)
+
+    def withdrawn_in(text: str) -> list[str]:
+        return [t for t in ("Иван Петров", "Слух за уволнения") if t in text]
+
+    text = served_text()
+    assert withdrawn_in(text) == []
+    assert "Нападение в Сливен" in text and "Нов детски център в Сливен" in text
+    changes = {(c["event_id"], c["change"]) for c in workspace.public["changelog"].rows}
+    assert {(gone, "removed"), (named, "updated"), (kept, "added")} <= changes
+    # A full comparison, and the next snapshot's changes file, bring nothing back either.
+    export_public(newsroom, workspace.public, full=True)
+    assert withdrawn_in(served_text()) == []
+    make_snapshot(workspace.public, tmp_path / "downloads")
+    files = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "downloads").glob("*.csv"))
+    workspace.close()
+    assert withdrawn_in(files) == []
+
+
+def test_item8_public_migration_8_withdraws_titles_kept_before(data_dir):
+    from romareact.db import PUBLIC_MIGRATIONS, migrate, open_public
+
+    public = open_public(data_dir / "public.db")
+    public["events"].insert({"id": "e1", "title": "Сега"}, alter=True)
+    public["changelog"].insert_all([
+        {"at": "2026-01-01", "event_id": "e1", "change": "added", "title": "Преди"},
+        {"at": "2026-01-01", "event_id": "e2", "change": "added", "title": "Иван Петров"},
+        {"at": "2026-01-02", "event_id": "e2", "change": "removed", "title": "Иван Петров"},
+    ])  # fmt: skip
+    public.execute("delete from _migrations where id = 8")
+    assert migrate(public, PUBLIC_MIGRATIONS) == [8]
+    titles = [r["title"] for r in public["changelog"].rows]
+    plan = public.execute(
+        "explain query plan update changelog set title = null where event_id = 'e2'"
+    ).fetchall()
+    public.close()
+    assert titles == ["Сега", None, None]
+    assert "changelog_event" in str(plan)

@@ -119,11 +119,12 @@ def test_every_published_change_is_in_the_changelog(workspace):
     newsroom["items"].update("i2", {"status": "rejected"})
     publish(workspace)
     log = [(r["event_id"], r["change"], r["title"]) for r in workspace.public["changelog"].rows]
+    # Every line shows the title as published now, none once removed (issue 17, item 8).
     assert log == [
-        ("i1", "added", "Първа"),
-        ("i2", "added", "Втора"),
+        ("i1", "added", "Първа, поправена"),
+        ("i2", "added", None),
         ("i1", "updated", "Първа, поправена"),
-        ("i2", "removed", "Втора"),
+        ("i2", "removed", None),
     ]
     assert [r["id"] for r in workspace.public["events"].rows] == ["i1"]
 
