@@ -4,7 +4,7 @@ bound, on a baseline checkout and on this one, in the same run.
 
 Each attack runs in a fresh process (peak memory only grows), in-process Datasette (no port).
 
-    python benchmarks/query_limits.py --baseline /work/base-17 [--size 50000000]
+    python benchmarks/query_limits.py --baseline /work/base-17 [--size 50000000] [--only NAME ...]
 """
 
 from __future__ import annotations
@@ -18,17 +18,34 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parents[1]
 
+_ROWS = "with recursive r(i) as (select 1 union all select i + 1 from r limit {rows})"
+# name: (page, SQL); {n} is the size asked, {rows} = n / 1000.
 ATTACKS = {
-    "zeroblob": "select zeroblob({n}) as b",
-    "randomblob": "select length(randomblob({n})) as n",
-    "printf": "select length(printf('%.*c', {n}, 'x')) as n",
+    "zeroblob": ("/public.json", "select zeroblob({n}) as b"),
+    "randomblob": ("/public.json", "select length(randomblob({n})) as n"),
+    "printf": ("/public.json", "select length(printf('%.*c', {n}, 'x')) as n"),
     "group_concat": (
-        "with recursive r(i) as (select 1 union all select i + 1 from r limit {rows})"
-        " select length(group_concat(printf('%.1000c', 'x'))) as n from r"
+        "/public.json",
+        _ROWS + " select length(group_concat(printf('%.1000c', 'x'))) as n from r",
     ),
+    # n bytes of values in 1,000 rows: each value allowed, and JSON writes a NUL as \u0000.
     "many_rows": (
-        "with recursive r(i) as (select 1 union all select i + 1 from r limit 1000)"
-        " select zeroblob({n} / 1000) as b from r"
+        "/public.json",
+        _ROWS.replace("{rows}", "1000") + " select zeroblob({n} / 1000) as b from r",
+    ),
+    "many_rows_html": (
+        "/public",
+        _ROWS.replace("{rows}", "1000") + " select zeroblob({n} / 1000) as b from r",
+    ),
+    # Small values, two million cells: a page of HTML markup.
+    "many_cells_html": (
+        "/public",
+        _ROWS.replace("{rows}", "1000") + " select " + ", ".join(["i"] * 1999) + " from r",
+    ),
+    # The most cells the page budget lets through (about 30 MB counted): how long it takes.
+    "cells_allowed_html": (
+        "/public",
+        _ROWS.replace("{rows}", "1000") + " select " + ", ".join(["i"] * 250) + " from r",
     ),
 }
 
@@ -47,7 +64,7 @@ before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 async def main():
     await datasette.invoke_startup()
     start = time.perf_counter()
-    response = await datasette.client.get("/public.json", params={"sql": sys.argv[2]})
+    response = await datasette.client.get(sys.argv[3], params={"sql": sys.argv[2]})
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"status": response.status_code, "bytes": len(response.content),
@@ -56,9 +73,9 @@ asyncio.run(main())
 """
 
 
-def measure(root: Path, sql: str) -> dict:
+def measure(root: Path, page: str, sql: str) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, str(root), sql],
+        [sys.executable, "-c", CHILD, str(root), sql, page],
         capture_output=True,
         text=True,
         check=False,
@@ -74,12 +91,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, required=True, help="checkout to compare with")
     parser.add_argument("--size", type=int, default=50_000_000, help="bytes each attack asks")
+    parser.add_argument("--only", nargs="*", choices=sorted(ATTACKS), help="these attacks only")
     args = parser.parse_args()
     print(f"attack size {args.size:,} bytes; extra_mb = peak memory above start-up")
-    for name, template in ATTACKS.items():
+    for name, (page, template) in ATTACKS.items():
+        if args.only and name not in args.only:
+            continue
         sql = template.format(n=args.size, rows=args.size // 1000)
         for label, root in (("baseline", args.baseline), ("this", HERE)):
-            print(f"{name:13} {label:9} {json.dumps(measure(root, sql))}", flush=True)
+            print(f"{name:18} {label:9} {json.dumps(measure(root, page, sql))}", flush=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,15 @@ answered in seconds with a 600 MB body. Two bounds close that:
   MAX_VALUE_BYTES is ever made, by zeroblob, randomblob, printf, group_concat, || or a
   stored value; SQLite stops with "string or blob too big" before allocating it;
 - a budget on the bytes of values one query returns (MAX_RESULT_BYTES), counted as rows are
-  fetched, so a thousand rows of large values cannot add up to a huge page either.
+  fetched, so a thousand rows of large values cannot add up to a huge page either;
+- a budget on the page those rows make (MAX_PAGE_BYTES), for the rows a page can show (the
+  first PAGE_ROWS of a query: Datasette never shows more). A value grows when sent: JSON
+  writes a NUL or a Cyrillic letter as six characters (\u0000), HTML writes `"` as five, and
+  each cell has its markup and Python objects. So 50 MB of values made a 300 MB JSON body; the
+  page budget counts each value as it will be sent, at worst, and a cell's overhead.
+
+The project's own readers (the map, GeoJSON, the feed) read thousands of rows with one
+query; past PAGE_ROWS only the values budget holds, so they keep working at 100,000 events.
 """
 
 from __future__ import annotations
@@ -19,6 +27,15 @@ import weakref
 MAX_VALUE_BYTES = 4 * 1024 * 1024
 # Above the biggest page the public side builds (the map's events at 100,000 events).
 MAX_RESULT_BYTES = 64 * 1024 * 1024
+# What the rows of one page may become when sent: far above a page of 1,000 events
+# (about 10 MB counted so), far below what ate the server's memory (600 MB).
+MAX_PAGE_BYTES = 32 * 1024 * 1024
+# Datasette's max_returned_rows (1000), fetched as 1000 + 1 (or + 2): the rows a page shows.
+PAGE_ROWS = 1002
+# The worst a character becomes when sent: \u0000 or \u0436 in JSON (ensure_ascii).
+EXPANSION = 6
+# A cell's markup in an HTML table (<td class="col-…">…</td>) and its Python objects.
+CELL_BYTES = 64
 TOO_BIG = "string or blob too big"
 
 
@@ -37,28 +54,50 @@ def limit_connection(
     conn: sqlite3.Connection,
     max_value_bytes: int = MAX_VALUE_BYTES,
     max_result_bytes: int = MAX_RESULT_BYTES,
+    max_page_bytes: int = MAX_PAGE_BYTES,
 ) -> None:
-    """Apply both bounds to conn, keeping its row factory (Datasette's sqlite3.Row)."""
+    """Apply the bounds to conn, keeping its row factory (Datasette's sqlite3.Row)."""
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max_value_bytes)
-    conn.row_factory = _BudgetedRows(conn.row_factory, max_result_bytes)
+    conn.row_factory = _BudgetedRows(conn.row_factory, max_result_bytes, max_page_bytes)
+
+
+class _Spent:
+    __slots__ = ("page", "per_row", "rows", "values")
+
+    def __init__(self, cursor):
+        self.rows = self.values = self.page = 0
+        # Each cell repeats its column's name in the HTML (its CSS class).
+        names = sum(len(d[0]) for d in cursor.description or ())
+        self.per_row = EXPANSION * names + CELL_BYTES * len(cursor.description or ())
 
 
 class _BudgetedRows:
-    """A row factory that counts the bytes each cursor has returned and stops past a budget.
+    """A row factory that counts what each cursor has returned and stops past a budget.
 
     Counted per cursor: Datasette runs each query on a cursor of its own."""
 
-    def __init__(self, inner, budget: int):
+    def __init__(self, inner, budget: int, page_budget: int = MAX_PAGE_BYTES):
         self.inner = inner
         self.budget = budget
+        self.page_budget = page_budget
         self.spent: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
     def __call__(self, cursor, row):
+        spent = self.spent.get(cursor)
+        if spent is None:
+            spent = self.spent[cursor] = _Spent(cursor)
         size = sum(len(v) if isinstance(v, (str, bytes)) else 8 for v in row)
-        spent = self.spent.get(cursor, 0) + size
-        if spent > self.budget:
+        spent.values += size
+        if spent.values > self.budget:
             raise ResultTooBig(
                 f"result too big: more than {self.budget // (1024 * 1024)} MB of values"
             )
-        self.spent[cursor] = spent
+        spent.rows += 1
+        if spent.rows <= PAGE_ROWS:
+            spent.page += EXPANSION * size + spent.per_row
+            if spent.page > self.page_budget:
+                raise ResultTooBig(
+                    f"result too big: a page of more than {self.page_budget // (1024 * 1024)}"
+                    " MB when sent"
+                )
         return self.inner(cursor, row) if self.inner else row

@@ -53,12 +53,18 @@ def test_item1_huge_values_and_results_are_a_quick_400(data_dir):
         rows.format(200000) + "select group_concat(printf('%.1000c', 'x')) from r",
         # Each value allowed, but together far more than one page may hold.
         rows.format(1000) + "select zeroblob(3000000) from r",
+        # 50 MB of values, under the values budget, but a 300 MB JSON body (\u0000 each).
+        rows.format(1000) + "select zeroblob(50000) as b from r",
+        # Small values in many cells: two million cells of HTML.
+        rows.format(1000) + "select " + ", ".join(["i"] * 1999) + " from r",
     ]
     for sql in attacks:
-        response = run(datasette.client.get("/public.json", params={"sql": sql}))
-        assert response.status_code == 400, sql
-        assert "too big" in response.json()["error"]
-        assert len(response.content) < 10_000
+        for page in ("/public.json", "/public"):
+            response = run(datasette.client.get(page, params={"sql": sql}))
+            assert response.status_code == 400, (page, sql[-60:])
+            assert "too big" in response.text
+            # The HTML error page shows the query again (in its form): nothing more.
+            assert len(response.content) < 20_000 + 4 * len(sql)
     fine = run(datasette.client.get("/public.json", params={"sql": "select 'ok' as a"}))
     assert fine.status_code == 200 and fine.json()["rows"] == [["ok"]]
 
