@@ -102,6 +102,7 @@ def test_item7_merging_a_new_community_report_does_not_publish_its_link(data_dir
     sliven = place_id(newsroom, "Сливен")
     story = add_story(newsroom, 1, "Училище в Сливен", sliven, "2026-11-01", "ученици")
     curation.decide(newsroom, [story], "approved", actor="test")
+    publish(workspace)  # published first: the merge then goes through the incremental path
     report = curation.submit_report(
         newsroom, title="Сигнал", description="Видях нещо", place_id=sliven, event_date=None,
         link="https://private.example/my-family", contact=None, language="bg",
@@ -110,9 +111,14 @@ def test_item7_merging_a_new_community_report_does_not_publish_its_link(data_dir
     curation.merge(newsroom, story, [report], actor="test")
     publish(workspace)
     sources = json.loads(workspace.public["events"].get(story)["sources"])
-    workspace.close()
     assert "https://news.example/1" in [s["url"] for s in sources]
     assert all("private.example" not in s["url"] for s in sources)
+    # Approved, the report is a source like any other.
+    curation.decide(newsroom, [report], "approved", actor="test")
+    publish(workspace)
+    sources = json.loads(workspace.public["events"].get(story)["sources"])
+    workspace.close()
+    assert "https://private.example/my-family" in [s["url"] for s in sources]
 
 
 def test_item2_cached_keys_count_and_absurd_urls_are_refused(data_dir, tmp_path):

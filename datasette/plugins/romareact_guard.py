@@ -19,12 +19,13 @@ from datasette.views.special import (
 )
 
 from datasette import hookimpl
-from romareact.sql_limits import MAX_VALUE_BYTES, is_too_big, limit_connection
+from romareact.sql_limits import MAX_PAGE_BYTES, MAX_VALUE_BYTES, is_too_big, limit_connection
 
 MAX_URL_BYTES = 16 * 1024
 MESSAGE = (
-    f"This query builds a value or a result too big to send (limit {MAX_VALUE_BYTES // 2**20} MB"
-    " per value). / Заявката създава твърде голяма стойност или резултат."
+    f"This query builds a value or a result too big to send (at most {MAX_VALUE_BYTES // 2**20}"
+    f" MB a value, {MAX_PAGE_BYTES // 2**20} MB a page as sent; ask for fewer rows or columns)."
+    " / Заявката създава твърде голяма стойност или резултат."
 )
 
 
