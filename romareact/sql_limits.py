@@ -54,9 +54,10 @@ def limit_connection(
     conn: sqlite3.Connection,
     max_value_bytes: int = MAX_VALUE_BYTES,
     max_result_bytes: int = MAX_RESULT_BYTES,
-    max_page_bytes: int = MAX_PAGE_BYTES,
+    max_page_bytes: int | None = MAX_PAGE_BYTES,
 ) -> None:
-    """Apply the bounds to conn, keeping its row factory (Datasette's sqlite3.Row)."""
+    """Apply the bounds to conn, keeping its row factory (Datasette's sqlite3.Row);
+    max_page_bytes None: no page bound."""
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, max_value_bytes)
     conn.row_factory = _BudgetedRows(conn.row_factory, max_result_bytes, max_page_bytes)
 
@@ -76,7 +77,7 @@ class _BudgetedRows:
 
     Counted per cursor: Datasette runs each query on a cursor of its own."""
 
-    def __init__(self, inner, budget: int, page_budget: int = MAX_PAGE_BYTES):
+    def __init__(self, inner, budget: int, page_budget: int | None = MAX_PAGE_BYTES):
         self.inner = inner
         self.budget = budget
         self.page_budget = page_budget
@@ -93,7 +94,7 @@ class _BudgetedRows:
                 f"result too big: more than {self.budget // (1024 * 1024)} MB of values"
             )
         spent.rows += 1
-        if spent.rows <= PAGE_ROWS:
+        if self.page_budget is not None and spent.rows <= PAGE_ROWS:
             spent.page += EXPANSION * size + spent.per_row
             if spent.page > self.page_budget:
                 raise ResultTooBig(

@@ -145,6 +145,21 @@ def test_item2_cached_keys_count_and_absurd_urls_are_refused(data_dir, tmp_path)
     assert file_bytes <= 100_000
 
 
+def test_item1_the_page_bound_is_the_publics_editors_read_long_texts(newsroom_site):
+    # 1,000 texts of 6,000 letters: within the values budget, past the public page bound.
+    sql = (
+        "with recursive r(i) as (select 1 union all select i + 1 from r limit 1000)"
+        " select printf('%.6000c', 'x') as text from r"
+    )
+    datasette = newsroom_site["datasette"]
+    assert run(datasette.client.get("/public.json", params={"sql": sql})).status_code == 400
+    editor = Browser(datasette)
+    editor.login("maria")
+    assert editor.get("/public.json", params={"sql": sql}).status_code == 400
+    answer = editor.get("/newsroom.json", params={"sql": sql, "_shape": "array"})
+    assert answer.status_code == 200 and len(answer.json()) == 1000
+
+
 def test_item3_no_editor_query_reads_credentials(newsroom_site):
     editor = Browser(newsroom_site["datasette"])
     assert Browser(newsroom_site["datasette"]).login("maria", "wrong password").status_code == 403
