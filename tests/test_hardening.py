@@ -376,6 +376,7 @@ def test_item8_the_changelog_forgets_what_editors_withdrew(data_dir, tmp_path):
             "/public/changelog.csv",
             "/public.json?sql=select+*+from+changelog",
             "/feed.atom",
+            "/public/events?_search=Петров",
         ]
         return "".join(run(datasette.client.get(page)).text for page in pages)
 
@@ -384,6 +385,11 @@ def test_item8_the_changelog_forgets_what_editors_withdrew(data_dir, tmp_path):
 
     text = served_text()
     assert withdrawn_in(text) == []
+    # Nor does the search index still know the withdrawn words.
+    (found,) = workspace.public.execute(
+        "select count(*) from events_fts where events_fts match 'петров OR уволнения'"
+    ).fetchone()
+    assert found == 0
     assert "Нападение в Сливен" in text and "Нов детски център в Сливен" in text
     changes = {(c["event_id"], c["change"]) for c in workspace.public["changelog"].rows}
     assert {(gone, "removed"), (named, "updated"), (kept, "added")} <= changes
