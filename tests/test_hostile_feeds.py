@@ -13,7 +13,7 @@ HOSTILE = [
     "malformed", "html", "empty", "bomb", "xxe", "cp1251", "cp1251bare", "cp1251lie",
     "cp1252lie", "author", "big", "gzipbomb",
     "loop", "stall", "drop", "cut", "dupguid", "sameguid", "oneguid", "busy", "tofile",
-    "reset", "toolong", "huge",
+    "reset", "toolong", "huge", "escaped",
 ]  # fmt: skip
 
 
@@ -134,6 +134,12 @@ def test_a_megabyte_author_is_cut_and_costs_no_more(crawl):
     [item] = _items(crawl, "author")
     assert item["title"] == "Дълъг автор"
     assert len(item["author"]) <= 200
+
+
+def test_a_title_escaped_twice_is_stored_as_plain_text(crawl):
+    [item] = _items(crawl, "escaped")
+    assert "<" not in item["title"] and "onerror" not in item["title"]
+    assert item["title"].startswith("Ромите") and item["title"].endswith("в Бяла")
 
 
 def test_the_same_story_under_two_guids_is_stored_once(crawl):
