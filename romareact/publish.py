@@ -58,15 +58,28 @@ def publishes_unreviewed(newsroom: sqlite_utils.Database) -> bool:
     return bool(row and row[0] == "on")
 
 
-def set_publish_unreviewed(newsroom: sqlite_utils.Database, on: bool, actor: str) -> None:
+def set_publish_unreviewed(newsroom: sqlite_utils.Database, on: bool, actor: str) -> dict:
+    """Turn publishing unreviewed events on or off; the events follow at once.
+
+    The toggle may create or remove an event for every story: one audit row records the
+    decision and its counts, not one row per event (10,000 rows per toggle otherwise).
+    Returns the refresh's counts (all zero when the value did not change).
+    """
+    # Changes noted before the toggle keep their own audit rows.
+    refresh_events(newsroom)
     with write_transaction(newsroom):
         before = publishes_unreviewed(newsroom)
         newsroom["settings"].upsert({"key": PUBLISH_UNREVIEWED, "value": "on" if on else "off"},
                                     pk="key")  # fmt: skip
         if before != on:  # every story may gain or lose its event
             mark_all_stories(newsroom)
-        audit(newsroom, "settings.changed", "settings", PUBLISH_UNREVIEWED,
-              {"value": before}, {"value": on}, actor=actor)  # fmt: skip
+    counts = {"changed": 0, "removed": 0}
+    if before != on:
+        counts = refresh_events(newsroom, audit_each=False)
+    audit(newsroom, "settings.changed", "settings", PUBLISH_UNREVIEWED, {"value": before},
+          {"value": on, "events_changed": counts["changed"], "events_removed": counts["removed"]},
+          actor=actor)  # fmt: skip
+    return counts
 
 
 def _excerpt(title: str | None, summary: str | None, full_text: str | None) -> str | None:
@@ -81,9 +94,13 @@ def _excerpt(title: str | None, summary: str | None, full_text: str | None) -> s
 REFRESH_BATCH = 1000  # stories per write transaction: each holds the write lock briefly
 
 
-def refresh_events(newsroom: sqlite_utils.Database) -> dict:
+def refresh_events(newsroom: sqlite_utils.Database, audit_each: bool = True) -> dict:
     """Create, update or remove the events of the stories whose items changed since the last
-    refresh (the triggers of migration 9 note them in story_changes)."""
+    refresh (the triggers of migration 9 note them in story_changes).
+
+    audit_each=False: the caller records one audit row for the decision behind a bulk change
+    (publishing unreviewed events or not) instead of one per event.
+    """
     changed = removed = 0
     while True:
         # Read and write in one transaction: several crawler processes may publish at once.
@@ -96,7 +113,7 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
             ]
             if not stories:
                 break
-            batch_changed, batch_removed = _refresh_stories(newsroom, stories)
+            batch_changed, batch_removed = _refresh_stories(newsroom, stories, audit_each)
             changed += batch_changed
             removed += batch_removed
             newsroom.execute(
@@ -106,7 +123,9 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
     return {"changed": changed, "removed": removed, "total": newsroom["events"].count}
 
 
-def _refresh_stories(newsroom: sqlite_utils.Database, stories: list[str]) -> tuple[int, int]:
+def _refresh_stories(
+    newsroom: sqlite_utils.Database, stories: list[str], audit_each: bool = True
+) -> tuple[int, int]:
     """Bring the events of these stories up to date; (changed, removed)."""
     chosen = json.dumps(stories)
     existing = {
@@ -159,11 +178,13 @@ def _refresh_stories(newsroom: sqlite_utils.Database, stories: list[str]) -> tup
             continue
         changed += 1
         newsroom["events"].upsert(row, pk="id")
-        action = "event.created" if before is None else "event.updated"
-        audit(newsroom, action, "events", row["id"], before, row)
+        if audit_each:
+            action = "event.created" if before is None else "event.updated"
+            audit(newsroom, action, "events", row["id"], before, row)
     for stale in existing.values():
         newsroom["events"].delete(stale["id"])
-        audit(newsroom, "event.removed", "events", stale["id"], stale, None)
+        if audit_each:
+            audit(newsroom, "event.removed", "events", stale["id"], stale, None)
     return changed, len(existing)
 
 

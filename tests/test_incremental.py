@@ -14,7 +14,13 @@ from crawlers.pipelines import write_item
 from romareact import curation
 from romareact.clusters import find_cluster
 from romareact.db import ITEM_STATUSES, write_transaction
-from romareact.publish import _ELIGIBLE_ITEMS, _PUBLIC_ROWS, export_public, refresh_events
+from romareact.publish import (
+    _ELIGIBLE_ITEMS,
+    _PUBLIC_ROWS,
+    export_public,
+    refresh_events,
+    set_publish_unreviewed,
+)
 from romareact.sources import health_report
 from romareact.workspace import open_workspace
 
@@ -66,6 +72,35 @@ def test_a_publish_with_nothing_changed_reads_and_writes_nothing(workspace):
     assert export_public(newsroom, public) == 20
     assert public.conn.total_changes == before
     assert _touched(public) == set()
+
+
+def _audit_rows(newsroom) -> list[tuple[str, str | None]]:
+    return newsroom.execute("select action, row_id from audit_log order by id").fetchall()
+
+
+def test_publishing_unreviewed_writes_one_audit_row_while_every_event_follows(workspace):
+    newsroom = workspace.newsroom
+    curation.decide(newsroom, ["i30"], "approved", "maria")  # noted before the toggle
+    log = len(_audit_rows(newsroom))
+    counts = set_publish_unreviewed(newsroom, True, actor="cli")
+    assert counts["changed"] == STORIES - 21  # i21..i29 gain their unreviewed event
+    assert newsroom["events"].count == STORIES
+    new_rows = _audit_rows(newsroom)[log:]
+    # The approval made before keeps its own row; the toggle is one row for nine events.
+    assert new_rows == [("event.created", "i30"), ("settings.changed", "publish_unreviewed")]
+    decision = newsroom.execute(
+        "select after from audit_log where action = 'settings.changed' order by id desc"
+    ).fetchone()[0]
+    assert '"events_changed": 9' in decision
+
+    log = len(_audit_rows(newsroom))
+    assert set_publish_unreviewed(newsroom, False, actor="cli")["removed"] == STORIES - 21
+    assert newsroom["events"].count == 21
+    assert _audit_rows(newsroom)[log:] == [("settings.changed", "publish_unreviewed")]
+    # Ordinary changes after the toggle are audited one by one again.
+    curation.decide(newsroom, ["i22"], "approved", "maria")
+    refresh_events(newsroom)
+    assert ("event.created", "i22") in _audit_rows(newsroom)
 
 
 def test_an_approval_re_exports_only_its_event(workspace):
@@ -141,11 +176,11 @@ def test_publishing_unreviewed_looks_at_every_story_once(workspace):
     from romareact.publish import set_publish_unreviewed
 
     newsroom, public = workspace.newsroom, workspace.public
-    set_publish_unreviewed(newsroom, True, actor="test")
-    assert refresh_events(newsroom)["changed"] == 10
+    assert set_publish_unreviewed(newsroom, True, actor="test")["changed"] == 10
+    assert refresh_events(newsroom)["changed"] == 0  # the toggle brought the events along
     assert export_public(newsroom, public) == STORIES
-    set_publish_unreviewed(newsroom, False, actor="test")
-    assert refresh_events(newsroom)["removed"] == 10
+    assert set_publish_unreviewed(newsroom, False, actor="test")["removed"] == 10
+    assert refresh_events(newsroom)["removed"] == 0
     assert export_public(newsroom, public) == 20
 
 
