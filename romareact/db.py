@@ -505,6 +505,25 @@ def _newsroom_9_incremental(db: sqlite_utils.Database) -> None:
     mark_all_stories(db)
 
 
+def _newsroom_10_source_rename(db: sqlite_utils.Database) -> None:
+    """A renamed source re-exports the events that list it: the public row names the
+    source of its item and of every item in its story's sources."""
+    db.execute("drop trigger if exists sources_publish_au")
+    # Found through items_source_fetched (source_id first); costs what the source wrote.
+    stories = """select events.id from events where events.id in
+            (select coalesce(items.cluster_id, items.id) from items
+              where items.source_id = new.id)"""
+    db.executescript(
+        f"""
+        create trigger sources_publish_au after update of name on sources
+        when old.name is not new.name begin
+          delete from publish_pending where event_id in ({stories});
+          insert into publish_pending (event_id) {stories};
+        end;
+        """
+    )
+
+
 def mark_all_stories(db: sqlite_utils.Database) -> None:
     """Have the next refresh_events and export_public look at every story and event (after a
     change that affects them all, such as publishing unreviewed events or not)."""
@@ -587,6 +606,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
     (9, "indexes for writes and pages; change tracking; status counts", _newsroom_9_incremental),
+    (10, "a renamed source re-exports its events", _newsroom_10_source_rename),
     (13, "mentions.needs_review, mentions.candidates", _newsroom_13_mentions_review),
     (18, "items.guid_key; source_health.notice", _newsroom_18_story_identity_and_notices),
 ]
