@@ -319,3 +319,13 @@ def test_migration_9_on_an_existing_newsroom_counts_and_publishes_everything_onc
     # Items stored before the upgrade and never refreshed are looked at by the next publish.
     assert refresh_events(newsroom)["changed"] == 2
     assert refresh_events(newsroom)["changed"] == 0
+
+
+def test_no_item_index_that_no_query_reads(workspace):
+    """A story is found by canonical URL or guid_key, never by guid or content hash: those
+    indexes would only cost every new item two random page writes (migration 11)."""
+    indexes = {row[1] for row in workspace.newsroom.execute("pragma index_list(items)")}
+    assert not indexes & {"idx_items_guid", "idx_items_content_hash"}
+    for sql in ("select id, guid_key from items where canonical_url = ?",
+                "select id from items where guid_key = ?"):  # fmt: skip
+        _assert_no_scan(_plan(workspace.newsroom, sql, ["x"]))
