@@ -525,11 +525,19 @@ def _newsroom_10_source_rename(db: sqlite_utils.Database) -> None:
 
 
 def _newsroom_11_write_path_indexes(db: sqlite_utils.Database) -> None:
-    """Drop the items indexes no query reads: every new item wrote into them at a random
-    place, which at a million items is a page read and a page written per index. A story is
-    found by canonical URL or guid_key (crawlers/identity.py), never by guid or hash."""
+    """Drop the items indexes no query reads (every new item wrote into them at a random
+    place: at a million items a page read and a page written per index; a story is found by
+    canonical URL or guid_key, crawlers/identity.py, never by guid or hash); index what the
+    queue's filters read."""
     db.execute("drop index if exists idx_items_guid")
     db.execute("drop index if exists idx_items_content_hash")
+    # The queue filtered by dates, and by category: read the matches, not the backlog. New
+    # items are today's, so this index grows at its end (one page per status and write).
+    db.execute(
+        "create index if not exists items_status_date on items(status, "
+        "coalesce(published, fetched))"
+    )
+    db.execute("create index if not exists events_category on events(category)")
 
 
 def mark_all_stories(db: sqlite_utils.Database) -> None:
@@ -615,7 +623,11 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
     (9, "indexes for writes and pages; change tracking; status counts", _newsroom_9_incremental),
     (10, "a renamed source re-exports its events", _newsroom_10_source_rename),
-    (11, "no index that no query reads on the write path", _newsroom_11_write_path_indexes),
+    (
+        11,
+        "no unread indexes on the write path; the queue filters' indexes",
+        _newsroom_11_write_path_indexes,
+    ),
     (13, "mentions.needs_review, mentions.candidates", _newsroom_13_mentions_review),
     (18, "items.guid_key; source_health.notice", _newsroom_18_story_identity_and_notices),
 ]
