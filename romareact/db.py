@@ -505,6 +505,41 @@ def _newsroom_9_incremental(db: sqlite_utils.Database) -> None:
     mark_all_stories(db)
 
 
+def _newsroom_10_source_rename(db: sqlite_utils.Database) -> None:
+    """A renamed source re-exports the events that list it: the public row names the
+    source of its item and of every item in its story's sources."""
+    db.execute("drop trigger if exists sources_publish_au")
+    # Found through items_source_fetched (source_id first); costs what the source wrote.
+    stories = """select events.id from events where events.id in
+            (select coalesce(items.cluster_id, items.id) from items
+              where items.source_id = new.id)"""
+    db.executescript(
+        f"""
+        create trigger sources_publish_au after update of name on sources
+        when old.name is not new.name begin
+          delete from publish_pending where event_id in ({stories});
+          insert into publish_pending (event_id) {stories};
+        end;
+        """
+    )
+
+
+def _newsroom_11_write_path_indexes(db: sqlite_utils.Database) -> None:
+    """Drop the items indexes no query reads (every new item wrote into them at a random
+    place: at a million items a page read and a page written per index; a story is found by
+    canonical URL or guid_key, crawlers/identity.py, never by guid or hash); index what the
+    queue's filters read."""
+    db.execute("drop index if exists idx_items_guid")
+    db.execute("drop index if exists idx_items_content_hash")
+    # The queue filtered by dates, and by category: read the matches, not the backlog. New
+    # items are today's, so this index grows at its end (one page per status and write).
+    db.execute(
+        "create index if not exists items_status_date on items(status, "
+        "coalesce(published, fetched))"
+    )
+    db.execute("create index if not exists events_category on events(category)")
+
+
 def mark_all_stories(db: sqlite_utils.Database) -> None:
     """Have the next refresh_events and export_public look at every story and event (after a
     change that affects them all, such as publishing unreviewed events or not)."""
@@ -613,6 +648,12 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
     (9, "indexes for writes and pages; change tracking; status counts", _newsroom_9_incremental),
+    (10, "a renamed source re-exports its events", _newsroom_10_source_rename),
+    (
+        11,
+        "no unread indexes on the write path; the queue filters' indexes",
+        _newsroom_11_write_path_indexes,
+    ),
     (13, "mentions.needs_review, mentions.candidates", _newsroom_13_mentions_review),
     (15, "server-side sessions; the server's keys", _newsroom_15_sessions),
     (16, "source_health.bad_entries_last", _newsroom_16_bad_entries),

@@ -150,6 +150,34 @@ def test_an_editor_edit_and_a_place_rename_reach_the_public_alone(workspace):
     assert {row["place"] for row in public["events"].rows} == {"Сливен!"}
 
 
+def test_a_source_rename_re_exports_the_events_that_list_it(workspace):
+    newsroom, public = workspace.newsroom, workspace.public
+    # i1's story gains an item of another outlet: it lists both sources.
+    add_story(newsroom, 98, "Същото от друг вестник", place_id(newsroom, "Сливен"),
+              source="other")  # fmt: skip
+    newsroom["items"].update("i98", {"cluster_id": "i1", "status": "approved"})
+    refresh_events(newsroom)
+    export_public(newsroom, public)
+    _watch_public_writes(public)
+    plan = _plan(newsroom, "select coalesce(cluster_id, id) from items where source_id = ?",
+                 ["other"])  # fmt: skip
+    _assert_no_scan(plan)
+    # Saving the same name (a sources.toml sync) marks nothing.
+    newsroom["sources"].upsert(newsroom["sources"].get("other"), pk="id")
+    assert newsroom.execute("select count(*) from publish_pending").fetchone()[0] == 0
+    newsroom["sources"].update("other", {"name": "Друг вестник"})
+    export_public(newsroom, public)
+    assert _touched(public) == {"i1"}
+    assert "Друг вестник" in public["events"].get("i1")["sources"]
+    # The outlet of the other 19 events: each of them names it as its source.
+    public.execute("delete from touched")
+    newsroom["sources"].update("demo-a", {"name": "Вестник А"})
+    export_public(newsroom, public)
+    assert len(_touched(public)) == 20
+    assert {row["source"] for row in public["events"].rows} == {"Вестник А"}
+    assert all("Вестник А" in row["sources"] for row in public["events"].rows)
+
+
 def test_an_export_forgets_only_the_changes_it_saw(workspace, monkeypatch):
     import romareact.publish as publish
 
@@ -326,3 +354,13 @@ def test_migration_9_on_an_existing_newsroom_counts_and_publishes_everything_onc
     # Items stored before the upgrade and never refreshed are looked at by the next publish.
     assert refresh_events(newsroom)["changed"] == 2
     assert refresh_events(newsroom)["changed"] == 0
+
+
+def test_no_item_index_that_no_query_reads(workspace):
+    """A story is found by canonical URL or guid_key, never by guid or content hash: those
+    indexes would only cost every new item two random page writes (migration 11)."""
+    indexes = {row[1] for row in workspace.newsroom.execute("pragma index_list(items)")}
+    assert not indexes & {"idx_items_guid", "idx_items_content_hash"}
+    for sql in ("select id, guid_key from items where canonical_url = ?",
+                "select id from items where guid_key = ?"):  # fmt: skip
+        _assert_no_scan(_plan(workspace.newsroom, sql, ["x"]))

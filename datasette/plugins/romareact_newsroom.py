@@ -19,7 +19,7 @@ import contextlib
 import json
 import re
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import sqlite_utils
@@ -315,9 +315,10 @@ async def queue_counts(newsroom, clauses: list[str], params: dict) -> dict:
         return {row["status"]: row["n"] for row in rows}
     where = " and ".join(clauses)
     try:
+        # Every filter is a condition on items alone (_queue_filters): no join to read.
         rows = (
             await newsroom.execute(
-                f"select status, count(*) as n from (select items.status {_QUEUE_FROM} "
+                f"select status, count(*) as n from (select items.status from items "
                 f"where {where} limit {COUNT_CAP}) group by status",
                 params,
             )
@@ -330,9 +331,32 @@ async def queue_counts(newsroom, clauses: list[str], params: dict) -> dict:
     return counts
 
 
+async def _few_matches(newsroom, counts: dict, chosen: dict, where: str, params: dict) -> bool:
+    """Whether fewer than COUNT_CAP items match the page's filters and status: from the
+    counts when they are exact, else counted (up to COUNT_CAP) through the filters' index."""
+    shown = counts.values() if chosen["status"] in ("", "all") else [counts.get(chosen["status"])]
+    if all(isinstance(n, int) or n is None for n in shown):
+        return sum(n or 0 for n in shown) < COUNT_CAP
+    try:
+        row = (
+            await newsroom.execute(
+                f"select count(*) from (select 1 from items where {where} limit {COUNT_CAP})",
+                params,
+            )
+        ).first()
+    except QueryInterrupted:
+        return False
+    return row[0] < COUNT_CAP
+
+
 def _queue_filters(args) -> tuple[list[str], dict, dict]:
     """SQL conditions and parameters from the queue's filter form, all but the status (the
-    counts per status need the rest alone); always parameterised."""
+    counts per status need the rest alone); always parameterised.
+
+    Each is a condition on items alone, through an index of its own (a place's mentions, a
+    category's events, the items of a status by day), so that a count reads the matching
+    items and a page either walks the queue's order testing membership of the matches or
+    sorts the matches, whichever SQLite finds cheaper, never every item."""
     chosen = {
         key: (args.get(key) or "").strip()
         for key in ("status", "source", "province", "category", "from", "to", "q")
@@ -344,19 +368,38 @@ def _queue_filters(args) -> tuple[list[str], dict, dict]:
         clauses.append("items.source_id = :source")
         params["source"] = chosen["source"]
     if chosen["province"]:
-        clauses.append("places.province = :province")
+        # The primary place's province, as the page shows it.
+        clauses.append(
+            "items.id in (select item_id from mentions where is_primary = 1 and place_id in"
+            " (select id from places where province = :province))"
+        )
         params["province"] = chosen["province"]
     if chosen["category"]:
-        clauses.append("events.category = :category")
+        clauses.append(
+            "coalesce(items.cluster_id, items.id) in"
+            " (select id from events where category = :category)"
+        )
         params["category"] = chosen["category"]
-    for key, op in (("from", ">="), ("to", "<=")):
+    dated = False
+    for key in ("from", "to"):
         try:
             date.fromisoformat(chosen[key])
         except ValueError:
             chosen[key] = ""
             continue
-        clauses.append(f"substr(coalesce(items.published, items.fetched), 1, 10) {op} :{key}")
-        params[key] = chosen[key]
+        # On the ISO timestamp itself (the queue's index holds it, and the day index):
+        # a day's timestamps sort after the day and before the next day.
+        if key == "from":
+            clauses.append("coalesce(items.published, items.fetched) >= :from")
+            params["from"] = chosen["from"]
+        else:
+            clauses.append("coalesce(items.published, items.fetched) < :to")
+            params["to"] = (date.fromisoformat(chosen["to"]) + timedelta(days=1)).isoformat()
+        dated = True
+    if dated:
+        # Every status there is (the triggers of migration 9 list each one), so the index of
+        # dates per status (migration 11) serves a date range whatever the status chosen.
+        clauses.append("items.status in (select status from item_status_counts)")
     if chosen["q"]:
         words = re.findall(r"\w+", chosen["q"])
         if words:
@@ -388,13 +431,25 @@ async def queue(datasette, request):
         if "q" in params
         else ""
     )
-    sql = _QUEUE_SQL.format(from_=_QUEUE_FROM, where=where_listed, exact_first=exact_first)
+    counts = await queue_counts(newsroom, clauses, params)
+    from_ = _QUEUE_FROM
+    if clauses != ["1 = 1"] and await _few_matches(newsroom, counts, chosen, where_listed, listed):
+        # Fewer than COUNT_CAP matches: read them through their filter's index and sort
+        # them, instead of walking the queue's order far for a rare match. (The LIMIT keeps
+        # SQLite from folding the subquery back into a walk of the queue's index.)
+        from_ = _QUEUE_FROM.replace(
+            "from items\n",
+            f"from (select items.rowid as matched from items where {where_listed}"
+            f" limit {COUNT_CAP}) as matches\njoin items on items.rowid = matches.matched\n",
+            1,
+        )
+        where_listed = "1 = 1"  # tested in the subquery
+    sql = _QUEUE_SQL.format(from_=from_, where=where_listed, exact_first=exact_first)
     too_slow = False
     try:
         rows = (await newsroom.execute(sql, listed)).rows
     except QueryInterrupted:  # a rare match far down the backlog: say so, not HTTP 500
         rows, too_slow = [], True
-    counts = await queue_counts(newsroom, clauses, params)
     source_rows = (await newsroom.execute("select id, name from sources order by name")).rows
     provinces = [
         r["name"]
