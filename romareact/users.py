@@ -108,6 +108,21 @@ def set_user(
               {k: before[k] for k in shown if k in before}, shown, actor=actor)  # fmt: skip
 
 
+def set_language(newsroom: sqlite_utils.Database, username: str, language: str) -> None:
+    """The newsroom's language for this editor, kept for every later session."""
+    if language not in ("bg", "en"):
+        raise UserError(f"language must be bg or en, not {language!r}")
+    with write_transaction(newsroom):
+        before = next(newsroom.query("select language from users where username = ?",
+                                     [username]), None)  # fmt: skip
+        if before is None:
+            raise UserError(f"no user {username!r}")
+        if before["language"] != language:
+            newsroom["users"].update(username, {"language": language})
+            audit(newsroom, "user.language", "users", username, before,
+                  {"language": language}, actor=username)  # fmt: skip
+
+
 def get_active_user(newsroom: sqlite_utils.Database, username: str) -> dict | None:
     return next(
         newsroom.query("select * from users where username = ? and active = 1", [username]),
