@@ -476,6 +476,7 @@ async def queue(datasette, request):
         next_query=urlencode({**query, "offset": offset + PAGE_SIZE}),
         prev_query=urlencode({**query, "offset": max(0, offset - PAGE_SIZE)}),
         this_query=urlencode(query),
+        filtered=any(chosen[k] for k in ("source", "province", "category", "from", "to", "q")),
     )
 
 
