@@ -126,6 +126,13 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "done.error": ("Не е направено: {error}", "Not done: {error}"),
     "done.language": ("Редакцията е на български.", "The newsroom is now in English."),
+    # fields named in "Saved: …"
+    "field.category": ("тема", "category"),
+    "field.tags": ("етикети", "tags"),
+    "field.public_title": ("публично заглавие", "public title"),
+    "field.public_excerpt": ("публичен откъс", "public excerpt"),
+    "field.sensitive": ("чувствително", "sensitive"),
+    "field.unpublished": ("скрито от картата", "hidden from the map"),
     # the item page
     "item.back": ("← опашка", "← queue"),
     "item.status": ("статус", "status"),

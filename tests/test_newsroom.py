@@ -32,11 +32,14 @@ class Browser:
         self.cookies: dict[str, str] = {}
 
     def _keep(self, response):
-        for name, value in response.cookies.items():
-            if value:
-                self.cookies[name] = value
-            else:
+        # From the headers: httpx leaves out a cookie being deleted (Max-Age=0).
+        for header in response.headers.get_list("set-cookie"):
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if value in ("", '""') or "max-age=0" in header.lower():
                 self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
         return response
 
     def get(self, path, **kwargs):

@@ -656,11 +656,7 @@ async def item_page(datasette, request):
     )
 
 
-FIELD_KEYS = {
-    "category": "item.category", "tags": "item.tags", "public_title": "item.public_title",
-    "public_excerpt": "item.public_excerpt", "sensitive": "item.sensitive",
-    "unpublished": "item.unpublish",
-}  # fmt: skip
+FIELD_KEYS = ("category", "tags", "public_title", "public_excerpt", "sensitive", "unpublished")
 
 
 async def item_action(datasette, request):
@@ -704,7 +700,7 @@ async def item_action(datasette, request):
                 sensitive=form.get("sensitive") == "1",
                 unpublished=form.get("unpublished") == "1",
             )  # fmt: skip
-            fields = [t(FIELD_KEYS[k]) for k in FIELD_KEYS if k in changes]
+            fields = [t(f"field.{k}") for k in FIELD_KEYS if k in changes]
             if not fields:
                 return ("done.saved_nothing", {})
             return ("done.saved", {"fields": ", ".join(fields)})
