@@ -610,6 +610,22 @@ def _newsroom_18_story_identity_and_notices(db: sqlite_utils.Database) -> None:
     )
 
 
+def _newsroom_12_editor_language_and_report_places(db: sqlite_utils.Database) -> None:
+    """users.language: the newsroom's language for each editor ("bg" or "en");
+    submissions.place_text: the place as the reporter typed it, kept beside the analysis."""
+    if "language" not in db["users"].columns_dict:
+        db["users"].add_column("language", str)
+    if "place_text" not in db["submissions"].columns_dict:
+        db["submissions"].add_column("place_text", str)
+
+
+def _newsroom_14_story_lead(db: sqlite_utils.Database) -> None:
+    """items.story_lead: the item an editor chose to speak for its story (its title and
+    place make the event's), set when merging; 0 or null lets the usual order decide."""
+    if "story_lead" not in db["items"].columns_dict:
+        db["items"].add_column("story_lead", int, not_null_default=0)
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 # ---- issue 17: server-side sessions and the server's own keys (editors never read them) ----
@@ -654,7 +670,9 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
         "no unread indexes on the write path; the queue filters' indexes",
         _newsroom_11_write_path_indexes,
     ),
+    (12, "users.language; submissions.place_text", _newsroom_12_editor_language_and_report_places),
     (13, "mentions.needs_review, mentions.candidates", _newsroom_13_mentions_review),
+    (14, "items.story_lead: the item an editor chose for a merged story", _newsroom_14_story_lead),
     (15, "server-side sessions; the server's keys", _newsroom_15_sessions),
     (16, "source_health.bad_entries_last", _newsroom_16_bad_entries),
     (18, "items.guid_key; source_health.notice", _newsroom_18_story_identity_and_notices),

@@ -21,7 +21,8 @@ from romareact.sanitize import plain_text
 EXCERPT_CHARS = 300
 COMMUNITY_SOURCE = "community"
 PUBLISH_UNREVIEWED = "publish_unreviewed"
-# One event per story: its earliest approved item speaks for it, else its earliest item.
+# One event per story: the item an editor chose when merging (items.story_lead) speaks for
+# it, else its earliest approved item, else its earliest item.
 # Only the chosen stories' items, through the items_story index (+status: not the status
 # index, which holds a quarter of the newsroom per status).
 _ELIGIBLE_ITEMS = (
@@ -34,7 +35,7 @@ select * from (
            partition by coalesce(items.cluster_id, items.id)) as approved,
          row_number() over (
            partition by coalesce(items.cluster_id, items.id)
-           order by items.status = 'approved' desc,
+           order by items.story_lead desc, items.status = 'approved' desc,
                     coalesce(items.published, items.fetched), items.id
          ) as rank
   from items

@@ -116,6 +116,21 @@ def set_user(
               {k: before[k] for k in shown if k in before}, shown, actor=actor)  # fmt: skip
 
 
+def set_language(newsroom: sqlite_utils.Database, username: str, language: str) -> None:
+    """The newsroom's language for this editor, kept for every later session."""
+    if language not in ("bg", "en"):
+        raise UserError(f"language must be bg or en, not {language!r}")
+    with write_transaction(newsroom):
+        before = next(newsroom.query("select language from users where username = ?",
+                                     [username]), None)  # fmt: skip
+        if before is None:
+            raise UserError(f"no user {username!r}")
+        if before["language"] != language:
+            newsroom["users"].update(username, {"language": language})
+            audit(newsroom, "user.language", "users", username, before,
+                  {"language": language}, actor=username)  # fmt: skip
+
+
 def get_active_user(newsroom: sqlite_utils.Database, username: str) -> dict | None:
     return next(
         newsroom.query("select * from users where username = ? and active = 1", [username]),
@@ -184,7 +199,7 @@ def session_user(newsroom: sqlite_utils.Database, key: str) -> dict | None:
     """The active user whose unexpired session key this is."""
     return next(
         newsroom.query(
-            "select users.username, users.role from sessions"
+            "select users.username, users.role, users.language from sessions"
             " join users on users.username = sessions.username"
             " where sessions.key_hash = ? and sessions.expires_at > ? and users.active = 1",
             [_key_hash(key or ""), datetime.now(UTC).isoformat(timespec="seconds")],

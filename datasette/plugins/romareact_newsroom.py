@@ -3,6 +3,8 @@
 Sign-in:   /-/login, /-/logout (POST)          users: `romareact users add NAME`
 Editors:   /newsroom/-/queue                   review queue, bulk approve / reject
            /newsroom/-/item/ID                 one item: text, places, event, actions
+           /newsroom/-/item/ID/compare?with=ID two stories side by side, then merge
+           /newsroom/-/undo, /newsroom/-/language  undo the last decision; switch language
            /newsroom/audit_log                 the audit log (a Datasette table)
 Admins:    /newsroom/-/users, /newsroom/-/sources
 Public:    /submit                             report an event (Bulgarian / English)
@@ -11,6 +13,9 @@ Every write is a POST by a signed-in editor (the form alone is public), carries 
 token (checked here too, so a request without cookies cannot skip it), comes from this
 site, and runs through Datasette's write queue for the newsroom; the public database is
 then refreshed through its own write queue.
+
+The newsroom speaks one language at a time (romareact/newsroom_text.py): Bulgarian, or
+English where the editor chose it. Every action answers with a message saying what changed.
 """
 
 from __future__ import annotations
@@ -28,10 +33,12 @@ from datasette.utils.asgi import Forbidden, Response
 from markupsafe import Markup, escape
 
 from datasette import hookimpl
-from romareact import curation, sources, users
+from geocode.gazetteer import Gazetteer
+from romareact import curation, merging, sources, users
 from romareact.categories import CATEGORIES
 from romareact.credentials import CredentialStore, hide_credentials, server_key
 from romareact.db import ITEM_STATUSES, connect
+from romareact.newsroom_text import language, status_label, translator
 from romareact.publish import export_public, refresh_events
 from romareact.redirects import safe_next
 from romareact.root_sessions import LIFETIME_SECONDS, RootSessions, strip_cookie
@@ -40,6 +47,8 @@ SESSION_COOKIE = "rr_session"
 SESSION_NAMESPACE = "romareact-session"
 EDITOR_ROLES = ("editor", "admin")
 PAGE_SIZE = 100
+UNDO_COOKIE = "rr_undo"
+UNDO_NAMESPACE = "romareact-undo"
 
 
 # ---- who is asking ----
@@ -79,7 +88,9 @@ def actor_from_request(datasette, request):
         # The session is on the server: expired, signed out, disabled or a changed
         # password all end it, whatever the browser keeps.
         row = await credentials(datasette).run(lambda db: users.session_user(db, session["k"]))
-        return {"id": row["username"], "role": row["role"]} if row else None
+        if row is None:
+            return None
+        return {"id": row["username"], "role": row["role"], "language": row["language"]}
 
     return actor
 
@@ -145,6 +156,18 @@ def _require(request, admin: bool = False) -> str:
     return request.actor["id"]
 
 
+def _lang(request) -> str:
+    """The editor's chosen language; before signing in, the page's ?lang=; else Bulgarian."""
+    chosen = (request.actor or {}).get("language")
+    return language(chosen or request.args.get("lang"))
+
+
+def _say(datasette, request, key: str, kind=None, **values) -> None:
+    """A message for the next page, in the editor's language."""
+    datasette.add_message(request, translator(_lang(request))(key, **values),
+                          kind if kind is not None else datasette.INFO)  # fmt: skip
+
+
 def _address(request) -> str:
     client = request.scope.get("client") or ("unknown", 0)
     return client[0]
@@ -208,13 +231,96 @@ async def _write(datasette, fn):
 
 
 async def _page(datasette, request, template, **context):
-    return Response.html(
+    lang = context.pop("lang", None) or _lang(request)
+    response = Response.html(
         await datasette.render_template(
             template,
-            {"categories": CATEGORIES, "role": _role(request), **context},
+            {"categories": CATEGORIES, "role": _role(request), "lang": lang,
+             "t": translator(lang), "status_label": lambda s: status_label(s, lang),
+             "category_label": lambda key: _category(key, lang),
+             "undo": _undo_offer(datasette, request), "here": _here(request), **context},
             request=request,
         )
-    )
+    )  # fmt: skip
+    response.headers["content-language"] = lang  # romareact/html_lang.py puts it on <html>
+    return response
+
+
+def _category(key: str | None, lang: str) -> str:
+    labels = CATEGORIES.get(key or "")
+    return (labels[1] if lang == "en" else labels[0]) if labels else ""
+
+
+def _here(request) -> str:
+    """This page's path and query, to come back to after a POST."""
+    query = request.query_string
+    return request.path + (f"?{query}" if query else "")
+
+
+def _back(form, default: str) -> str:
+    """Where a form asks to return: a path on this site only."""
+    target = form.get("back_to") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# ---- one step of undo ----
+
+
+def _undo_offer(datasette, request) -> dict | None:
+    """The editor's last batch of decisions, while it can still be undone."""
+    value = request.cookies.get(UNDO_COOKIE)
+    if not value or _role(request) is None:
+        return None
+    try:
+        offer = datasette.unsign(value, UNDO_NAMESPACE)
+    except Exception:  # a forged or stale cookie offers nothing
+        return None
+    return offer if offer.get("actor") == request.actor["id"] else None
+
+
+def _offer_undo(datasette, response, actor: str, after_id: int, last_id: int) -> None:
+    if last_id > after_id:
+        offer = {"actor": actor, "from": after_id, "to": last_id}
+        response.set_cookie(UNDO_COOKIE, datasette.sign(offer, UNDO_NAMESPACE),
+                            httponly=True, samesite="lax", max_age=3600)  # fmt: skip
+    else:
+        response.set_cookie(UNDO_COOKIE, "", expires=0, max_age=0)
+
+
+async def undo(datasette, request):
+    actor = _require(request)
+    form = await _form(request)
+    offer = _undo_offer(datasette, request)
+    restored = 0
+    if offer:
+        restored = await _write(
+            datasette,
+            lambda db: curation.undo_decisions(db, offer["from"], offer["to"], actor),
+        )
+    if restored:
+        _say(datasette, request, "done.undone", n=restored)
+    else:
+        _say(datasette, request, "done.undo_gone", datasette.WARNING)
+    response = Response.redirect(_back(form, "/newsroom/-/queue"))
+    response.set_cookie(UNDO_COOKIE, "", expires=0, max_age=0)
+    return response
+
+
+async def switch_language(datasette, request):
+    actor = _require(request)
+    form = await _form(request)
+    chosen = language(form.get("language"))
+
+    def store(conn):
+        users.set_language(sqlite_utils.Database(conn), actor, chosen)
+
+    try:
+        await datasette.get_database("newsroom").execute_write_fn(store, block=True)
+    except users.UserError as error:  # the --root actor has no account to keep it in
+        return Response.text(str(error), status=400)
+    request.actor["language"] = chosen  # the message below, in the new language
+    _say(datasette, request, "done.language")
+    return Response.redirect(_back(form, "/newsroom/-/queue"))
 
 
 # ---- sign in and out ----
@@ -233,8 +339,9 @@ async def login(datasette, request):
             return users.authenticate(db, username, form.get("password") or "", address)
 
         result = await credentials(datasette).run(attempt)
+        t = translator(_lang(request))
         if result == "blocked":
-            error = "Too many failed attempts; try again in 15 minutes. / Твърде много опити."
+            error = t("login.blocked")
             response = await _page(datasette, request, "rr_login.html", error=error)
             response.status = 429
             return response
@@ -251,7 +358,7 @@ async def login(datasette, request):
                 int(users.SESSION_LIFETIME.total_seconds()),
             )
             return response
-        error = "Wrong username or password. / Грешно име или парола."
+        error = t("login.wrong")
     response = await _page(
         datasette, request, "rr_login.html", error=error, next=request.args.get("next", "")
     )
@@ -483,6 +590,7 @@ async def queue(datasette, request):
         next_query=urlencode({**query, "offset": offset + PAGE_SIZE}),
         prev_query=urlencode({**query, "offset": max(0, offset - PAGE_SIZE)}),
         this_query=urlencode(query),
+        filtered=any(chosen[k] for k in ("source", "province", "category", "from", "to", "q")),
     )
 
 
@@ -493,12 +601,37 @@ async def queue_decide(datasette, request):
     decision = form.get("decision")
     if decision not in ("approved", "rejected", "new") or not item_ids:
         return Response.text("Choose items and a decision / Изберете материали", status=400)
-    await _write(
-        datasette,
-        lambda db: curation.decide(db, item_ids, decision, actor, form.get("reason")),
-    )
     back = form.get("back") or ""
-    return Response.redirect("/newsroom/-/queue" + (f"?{back}" if back else ""))
+    return await _decide(datasette, request, actor, item_ids, decision, form.get("reason"),
+                         "/newsroom/-/queue" + (f"?{back}" if back else ""))  # fmt: skip
+
+
+async def _decide(datasette, request, actor, item_ids, decision, reason, target):
+    """Decide, say what changed, and offer to undo it."""
+
+    def run(db):
+        after_id = curation.last_audit_id(db)
+        changed = curation.decide(db, item_ids, decision, actor, reason)
+        unplaced = 0
+        if decision == "approved":
+            unplaced = db.execute(
+                "select count(*) from json_each(?) where not exists (select 1 from mentions "
+                "where mentions.item_id = json_each.value and mentions.is_primary = 1)",
+                [json.dumps(item_ids)],
+            ).fetchone()[0]
+        return changed, unplaced, after_id, curation.last_audit_id(db)
+
+    changed, unplaced, after_id, last_id = await _write(datasette, run)
+    if not changed:
+        _say(datasette, request, "done.nothing", datasette.WARNING)
+    elif unplaced:
+        _say(datasette, request, "done.approved_unplaced", datasette.WARNING, n=changed,
+             m=unplaced)  # fmt: skip
+    else:
+        _say(datasette, request, f"done.{decision}", n=changed)
+    response = Response.redirect(target)
+    _offer_undo(datasette, response, actor, after_id, last_id)
+    return response
 
 
 def request_items(form) -> list[str]:
@@ -601,6 +734,9 @@ async def item_page(datasette, request):
     submission = (
         await newsroom.execute("select * from submissions where item_id = ?", [item_id])
     ).first()
+    likely = await newsroom.execute_fn(
+        lambda conn: merging.candidates(sqlite_utils.Database(conn), item_id)
+    )
     surfaces = [m["surface"] for m in mentions if m["surface"]] + [m["name"] for m in mentions]
     map_points = [
         {"id": c["id"], "name": c["name"], "province": c["province"], "lat": c["lat"],
@@ -630,7 +766,11 @@ async def item_page(datasette, request):
         story_items=story_items,
         submission=dict(submission) if submission else None,
         map_points=map_points,
+        likely=likely,
     )
+
+
+FIELD_KEYS = ("category", "tags", "public_title", "public_excerpt", "sensitive", "unpublished")
 
 
 async def item_action(datasette, request):
@@ -638,27 +778,35 @@ async def item_action(datasette, request):
     item_id = request.url_vars["item_id"]
     action = request.url_vars["action"]
     form = await _form(request)
+    here = f"/newsroom/-/item/{item_id}"
+    t = translator(_lang(request))
+    if action == "decide":
+        decision = form.get("decision") or ""
+        if decision not in curation.DECISIONS:
+            return Response.text(f"unknown decision {decision!r}", status=400)
+        return await _decide(datasette, request, actor, [item_id], decision,
+                             form.get("reason"), here)  # fmt: skip
 
     def run(db):
         story = next(db.query("select coalesce(cluster_id, id) as s from items where id = ?",
                               [item_id]), {"s": item_id})["s"]  # fmt: skip
-        if action == "decide":
-            curation.decide(db, [item_id], form.get("decision") or "", actor, form.get("reason"))
-        elif action == "relocate":
+        if action == "relocate":
             curation.relocate(db, item_id, form.get("place_id") or "", actor)
-        elif action == "pin":
+            return _placed(db, item_id, "done.relocated")
+        if action == "pin":
             try:
                 lat, lon = float(form.get("lat") or ""), float(form.get("lon") or "")
             except ValueError:
                 raise curation.CurationError("latitude and longitude are numbers") from None
             curation.drop_pin(db, item_id, lat, lon, actor)
-        elif action == "edit":
+            return _placed(db, item_id, "done.pinned")
+        if action == "edit":
             # The event must exist to carry the edit: approving first is the usual order.
             if not db["events"].count_where("id = ?", [story]):
                 raise curation.CurationError(
                     "approve the item first: it has no event yet / първо одобрете материала"
                 )
-            curation.edit_event(
+            changes = curation.edit_event(
                 db, story, actor,
                 category=form.get("category"), tags=form.get("tags"),
                 public_title=form.get("public_title"),
@@ -666,21 +814,67 @@ async def item_action(datasette, request):
                 sensitive=form.get("sensitive") == "1",
                 unpublished=form.get("unpublished") == "1",
             )  # fmt: skip
-        elif action == "merge":
+            fields = [t(f"field.{k}") for k in FIELD_KEYS if k in changes]
+            if not fields:
+                return ("done.saved_nothing", {})
+            return ("done.saved", {"fields": ", ".join(fields)})
+        if action == "merge":
             others = request_items(form)
             if not others:
                 raise curation.CurationError("name the items to merge / посочете материали")
-            curation.merge(db, item_id, others, actor)
-        elif action == "split":
+            keep = {f"keep_{f}": form.get(f"keep_{f}") or "this"
+                    for f in ("title", "place", "category")}  # fmt: skip
+            kept = {}
+            for other in others:
+                kept = merging.merge_keeping(db, item_id, other, actor, **keep)
+                # Only one side can give the others' title, place and category.
+                keep = dict.fromkeys(keep, "this")
+            refresh_events(db)
+            merging.apply_kept_category(db, story, kept, actor)
+            n = db.execute("select count(*) from items where coalesce(cluster_id, id) = ?",
+                           [story]).fetchone()[0]  # fmt: skip
+            return ("done.merged", {"n": n, "title": kept.get("title") or "",
+                                    "place": kept.get("place") or "—"})  # fmt: skip
+        if action == "split":
             curation.split(db, item_id, actor)
-        else:
-            raise curation.CurationError(f"unknown action {action}")
+            return ("done.split", {})
+        raise curation.CurationError(f"unknown action {action}")
 
     try:
-        await _write(datasette, run)
+        key, values = await _write(datasette, run)
     except (curation.CurationError, users.UserError) as error:
+        if form.get("back_to"):  # a page form: say so on the page, nothing else changed
+            _say(datasette, request, "done.error", datasette.ERROR, error=str(error))
+            return Response.redirect(_back(form, here))
         return Response.text(str(error), status=400)
-    return Response.redirect(f"/newsroom/-/item/{item_id}")
+    _say(datasette, request, key, **values)
+    return Response.redirect(here)
+
+
+def _placed(db, item_id: str, key: str) -> tuple[str, dict]:
+    row = next(db.query(
+        "select places.name, places.province from mentions join places "
+        "on places.id = mentions.place_id where mentions.item_id = ? and mentions.is_primary = 1",
+        [item_id]), {"name": "—", "province": ""})  # fmt: skip
+    return key, {"place": row["name"], "province": row["province"] or ""}
+
+
+async def compare_page(datasette, request):
+    """Two stories side by side before a merge, with what disagrees."""
+    _require(request)
+    item_id = request.url_vars["item_id"]
+    other = (request.args.get("with") or "").strip()
+    newsroom = datasette.get_database("newsroom")
+
+    def read(conn):
+        return merging.compare(sqlite_utils.Database(conn), item_id, other)
+
+    try:
+        sides = await newsroom.execute_fn(read)
+    except curation.CurationError as error:
+        return Response.text(str(error), status=404)
+    return await _page(datasette, request, "rr_merge.html", item_id=item_id, other=other,
+                       **sides)  # fmt: skip
 
 
 # ---- community reports ----
@@ -705,20 +899,20 @@ async def submit(datasette, request):
             db = sqlite_utils.Database(conn)
             if not curation.submission_allowed(db, address, key):
                 return "limited"
-            place = next(
-                db.query(
-                    "select id from places where kind in ('settlement', 'neighbourhood') "
-                    "and name = ? order by population desc nulls last limit 1",
-                    [place_name],
-                ),
-                None,
-            )
             event_date = form.get("date") or None
             if event_date:
                 date.fromisoformat(event_date)
+            # The analysis news gets, on what the reporter typed (reports are few and
+            # rate-limited: loading the gazetteer for each costs less than keeping it).
+            places = curation.place_report(
+                Gazetteer.from_db(db),
+                place_name,
+                form.get("title") or "",
+                form.get("description") or "",
+            )
             return curation.submit_report(
                 db, title=form.get("title") or "", description=form.get("description") or "",
-                place_id=place["id"] if place else None, event_date=event_date,
+                places=places, place_text=place_name, event_date=event_date,
                 link=(form.get("link") or "").strip() or None,
                 contact=form.get("contact") or None, language=lang, address=address,
                 address_key=key,
@@ -817,6 +1011,9 @@ def register_routes():
             r"(?P<action>decide|relocate|pin|edit|merge|split)$",
             item_action,
         ),
+        (r"^/newsroom/-/item/(?P<item_id>[A-Za-z0-9_:.-]{1,100})/compare$", compare_page),
+        (r"^/newsroom/-/undo$", undo),
+        (r"^/newsroom/-/language$", switch_language),
         (r"^/newsroom/-/users$", users_page),
         (r"^/-/auth-token$", root_sign_in),
         (r"^/newsroom/-/sources$", sources_page),
@@ -827,16 +1024,16 @@ def register_routes():
 
 @hookimpl
 def menu_links(datasette, actor):
+    t = translator((actor or {}).get("language") or "bg")
     if not actor:
-        return [{"href": "/-/login", "label": "Вход за редактори / Editor sign-in"}]
+        return [{"href": "/-/login", "label": t("menu.signin")}]
     links = [
-        {"href": "/-/logout", "label": "Изход / Sign out"},
-        {"href": "/newsroom/-/queue", "label": "Опашка / Review queue"},
-        {"href": "/newsroom/-/audit", "label": "Дневник / Audit log"},
+        {"href": "/newsroom/-/queue", "label": t("menu.queue")},
+        {"href": "/newsroom/-/audit", "label": t("menu.audit")},
     ]
     if actor.get("role") == "admin" or actor.get("id") == "root":
         links += [
-            {"href": "/newsroom/-/users", "label": "Потребители / Users"},
-            {"href": "/newsroom/-/sources", "label": "Източници / Sources"},
+            {"href": "/newsroom/-/users", "label": t("menu.users")},
+            {"href": "/newsroom/-/sources", "label": t("menu.sources")},
         ]
-    return links
+    return [*links, {"href": "/-/logout", "label": t("menu.signout")}]
