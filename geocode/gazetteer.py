@@ -165,7 +165,8 @@ class Gazetteer:
         for place in self._places_list:
             folded = {fold_latin(n) for n in (place.name_latin, *place.alt_names) if n}
             if place.kind == "neighbourhood":
-                for spelling in folded:
+                # Its name in every spelling system too: people type "Nadejda" or "Nadezhda".
+                for spelling in folded | latin_variants(place.name):
                     quarters[spelling].append(place)
             elif place.kind == "settlement":
                 for spelling in folded | latin_variants(place.name):

@@ -41,7 +41,11 @@ SETTLEMENT_MARKERS = {
     "city",
 }  # fmt: skip
 LATIN_QUARTER_NOUNS = {"neighbourhood", "neighborhood", "district", "quarter", "quartier"}
-QUARTER_MARKERS = {"кв", "квартал", "квартала", "ж", "жк", "махала", "махалата", "neighbourhood"}
+QUARTER_MARKERS = {
+    "кв", "квартал", "квартала", "ж", "жк", "махала", "махалата", "neighbourhood",
+    # the same words in Latin letters, as people type an address ("Sliven, kv. Nadezhda")
+    "kv", "kvartal", "zhk", "jk", "mahala",
+}  # fmt: skip
 PROVINCE_WORDS = {"област", "областта", "обл", "province", "region"}
 MUNICIPALITY_WORDS = {"община", "общината", "общ", "municipality"}
 # A name right after these is not a settlement: a river, a party, a club, a street...

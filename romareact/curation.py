@@ -9,14 +9,18 @@ database (romareact.publish), so the public side follows at once.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
 
 import sqlite_utils
 
-from geocode.gazetteer import point_distance_km
+from geocode.gazetteer import Gazetteer, point_distance_km
+from geocode.resolve import PlaceMention, find_places
 from romareact.categories import CATEGORIES
 from romareact.db import audit, utcnow, write_transaction
+from romareact.language import detect_language
 from romareact.publish import COMMUNITY_SOURCE
 from romareact.sanitize import plain_text as _plain_text
 from romareact.urls import item_id as url_item_id
@@ -67,15 +71,47 @@ def decide(
                 "status": decision,
                 "reject_reason": reason if decision == "rejected" else None,
             }
-            before = {k: item[k] for k in after}
-            if before == after:
+            if {k: item[k] for k in after} == after:
                 continue
             if decision == "approved":
                 after["roma_related"] = 1  # the editor says so, whatever the score was
+            before = {k: item[k] for k in after}  # all an undo needs to restore
             newsroom["items"].update(item_id, after)
             audit(newsroom, f"item.{decision}", "items", item_id, before, after, actor=actor)
             changed += 1
     return changed
+
+
+def last_audit_id(newsroom: sqlite_utils.Database) -> int:
+    """The audit log's latest entry: decisions after it form the next batch to undo."""
+    return newsroom.execute("select coalesce(max(id), 0) from audit_log").fetchone()[0]
+
+
+UNDO_LIMIT = 1000  # audit entries one undo may read: a page of decisions and then some
+
+
+def undo_decisions(newsroom: sqlite_utils.Database, after_id: int, last_id: int, actor: str) -> int:
+    """Undo the decisions `actor` made in audit entries (after_id, last_id]: each item goes
+    back to its state before, if it is still as decided then (an item decided again since,
+    by anyone, is left alone). Returns how many items were restored."""
+    if not 0 <= after_id < last_id or last_id - after_id > UNDO_LIMIT:
+        raise CurationError("nothing to undo")
+    restored = 0
+    with write_transaction(newsroom):
+        entries = list(newsroom.query(
+            "select row_id, before, after from audit_log where id > ? and id <= ? "
+            "and actor = ? and action in ('item.approved', 'item.rejected', 'item.new') "
+            "order by id desc", [after_id, last_id, actor]))  # fmt: skip
+        for entry in entries:
+            before, after = json.loads(entry["before"]), json.loads(entry["after"])
+            item = next(newsroom.query("select * from items where id = ?", [entry["row_id"]]),
+                        None)  # fmt: skip
+            if item is None or any(item[k] != v for k, v in after.items()):
+                continue
+            newsroom["items"].update(item["id"], before)
+            audit(newsroom, "item.undone", "items", item["id"], after, before, actor=actor)
+            restored += 1
+    return restored
 
 
 def relocate(newsroom: sqlite_utils.Database, item_id: str, place_id: str, actor: str) -> None:
@@ -210,24 +246,52 @@ def split(newsroom: sqlite_utils.Database, item_id: str, actor: str) -> str:
             # The story was named after this item: the rest keep a story of their own.
             for other in others:
                 newsroom["items"].update(other, {"cluster_id": others[0], "cluster_locked": 1})
-        newsroom["items"].update(item_id, {"cluster_id": item_id, "cluster_locked": 1})
+        newsroom["items"].update(
+            item_id, {"cluster_id": item_id, "cluster_locked": 1, "story_lead": 0}
+        )
         audit(newsroom, "story.split", "events", story, {"story": story},
               {"item": item_id, "story": item_id}, actor=actor)  # fmt: skip
     return item_id
 
 
-def _address_hash(address: str) -> str:
-    # Enough to count reports per sender, without keeping the address itself.
-    return hashlib.sha256(f"romareact-submission:{address}".encode()).hexdigest()[:16]
+# Used when the caller has no server key (a key of this process only).
+_PROCESS_KEY = secrets.token_bytes(32)
 
 
-def submission_allowed(newsroom: sqlite_utils.Database, address: str) -> bool:
+def _address_hash(address: str, key: bytes | None = None) -> str:
+    # Enough to count reports per sender, without keeping the address itself. Keyed (issue
+    # 17): a plain hash of an IPv4 address is undone by hashing all four billion of them.
+    digest = hmac.new(key or _PROCESS_KEY, f"submission:{address}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def submission_allowed(
+    newsroom: sqlite_utils.Database, address: str, key: bytes | None = None
+) -> bool:
     since = (datetime.now(UTC) - SUBMISSION_WINDOW).isoformat(timespec="seconds")
     count = newsroom.execute(
         "select count(*) from submissions where address_hash = ? and created_at >= ?",
-        [_address_hash(address), since],
+        [_address_hash(address, key), since],
     ).fetchone()[0]
     return count < SUBMISSION_LIMIT
+
+
+def place_report(
+    gazetteer: Gazetteer, place_text: str, title: str = "", description: str = ""
+) -> list[PlaceMention]:
+    """The places of a community report, by the analysis news gets (Cyrillic or Latin,
+    quarters, namesakes weighed): what the reporter typed as the place, else the report's
+    own words. The reporter writes about Bulgaria."""
+    if place_text.strip():
+        lang = detect_language(place_text)
+        found = find_places(place_text, gazetteer, lang=lang, in_bulgaria=True)
+        if found:
+            return found
+    if description.strip() or title.strip():
+        lang = detect_language(f"{title} {description}")
+        return find_places(description, gazetteer, title=title or None, lang=lang,
+                           in_bulgaria=True)  # fmt: skip
+    return []
 
 
 def submit_report(
@@ -235,12 +299,15 @@ def submit_report(
     *,
     title: str,
     description: str,
-    place_id: str | None,
+    place_id: str | None = None,
+    places: list[PlaceMention] = (),
+    place_text: str | None = None,
     event_date: str | None,
     link: str | None,
     contact: str | None,
     language: str,
     address: str,
+    address_key: bytes | None = None,
 ) -> str:
     """A community report, queued for editors as a submission; returns its item id."""
     title, description = plain_text(title)[:200].strip(), plain_text(description)[:5000].strip()
@@ -279,10 +346,26 @@ def submit_report(
                 {"item_id": key, "place_id": place_id, "start": -1, "end": -1,
                  "surface": None, "confidence": 0.5, "is_primary": 1}
             )  # fmt: skip
+        for mention in places:
+            # Offsets point into the typed place, not the text: stored as -1, like an
+            # editor's place, so a re-analysis never takes them for the text's.
+            newsroom["mentions"].insert(
+                {"item_id": key, "place_id": (mention.neighbourhood or mention.place).id,
+                 "start": -1, "end": -1, "surface": mention.surface,
+                 "confidence": mention.confidence, "is_primary": int(mention.primary),
+                 "needs_review": int(mention.needs_review),
+                 "candidates": json.dumps(mention.candidate_dicts(), ensure_ascii=False)
+                 if mention.needs_review else None}
+            )  # fmt: skip
+        place_text = plain_text(place_text)[:100].strip() or None
         newsroom["submissions"].insert(
             {"item_id": key, "contact": plain_text(contact)[:300] if contact else None,
-             "address_hash": _address_hash(address), "language": language, "created_at": now}
+             "address_hash": _address_hash(address, address_key), "language": language,
+             "created_at": now, "place_text": place_text}
         )  # fmt: skip
+        primary = next((m for m in places if m.primary), None)
+        placed = place_id or (primary and (primary.neighbourhood or primary.place).id)
         audit(newsroom, "submission.received", "items", key, None,
-              {"title": title, "place_id": place_id}, actor="public")  # fmt: skip
+              {"title": title, "place_id": placed, "place_text": place_text},
+              actor="public")  # fmt: skip
     return key

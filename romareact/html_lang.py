@@ -2,8 +2,9 @@
 
 Datasette's base template writes a bare `<html>`, and our pages extend it. The product
 speaks Bulgarian first, English with `?lang=en` (/submit, the map), so a page is `bg`
-unless its query asks for English. Only the first `<html>` near the top of the first body
-chunk is touched; anything else passes through unchanged.
+unless its query asks for English, or the page says otherwise in its Content-Language
+header (the newsroom speaks each editor's chosen language). Only the first `<html>` near
+the top of the first body chunk is touched; anything else passes through unchanged.
 """
 
 from __future__ import annotations
@@ -38,12 +39,15 @@ class HtmlLang:
         start = None
 
         async def wrapped(message):
-            nonlocal start
+            nonlocal start, lang
             if message["type"] == "http.response.start":
                 headers = dict(message.get("headers", []))
                 if b"text/html" not in headers.get(b"content-type", b""):
                     return await send(message)
                 start = message  # held until the first body chunk says how long it is
+                said = headers.get(b"content-language", b"").decode("latin-1")
+                if said in ("bg", "en"):
+                    lang = said
                 return None
             if message["type"] == "http.response.body" and start is not None:
                 held, start = start, None

@@ -12,6 +12,7 @@ from romareact.paths import shipped_data
 
 _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|\d+")
 THRESHOLD = 0.5
+HALF_STRENGTH = 1.2 * math.log(2)  # the strength scored THRESHOLD
 _NUMERALS = {
     "двама", "трима", "четирима", "петима", "шестима", "седмина", "осмина", "деветима",
     "десетима", "няколко", "много", "стотина", "хиляди", "стотици", "десетки",
@@ -120,7 +121,10 @@ def _relevance(strength: float, matched: list[str], roma_places: int) -> Relevan
     if roma_places:
         strength += 1.0
         matched.append("roma-neighbourhood")
-    score = 1 - math.exp(-strength / 1.2)
+    # s / (s + HALF) keeps separating strong texts, where 1 - exp(-s) put every one at 0.99
+    # (issue 20); HALF is the strength the old curve put at the threshold, so the same
+    # texts count as Roma-related.
+    score = strength / (strength + HALF_STRENGTH)
     return Relevance(round(score, 3), score >= THRESHOLD, tuple(dict.fromkeys(matched)))
 
 
