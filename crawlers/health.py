@@ -71,13 +71,15 @@ class HealthRecorder:
         etag: str | None = None,
         last_modified: str | None = None,
         at: str | None = None,
+        bad_entries: int = 0,
     ) -> None:
         now = at or utcnow()
         if self.forward is not None:
             self.forward(
                 "success",
                 {"source_id": source_id, "status": status, "entries": entries, "bozo": bozo,
-                 "etag": etag, "last_modified": last_modified, "at": now},
+                 "etag": etag, "last_modified": last_modified, "at": now,
+                 "bad_entries": bad_entries},
             )  # fmt: skip
         with write_transaction(self.db):  # read and write as one step: other crawlers write too
             health = self._current(source_id)
@@ -88,6 +90,8 @@ class HealthRecorder:
                 consecutive_failures=0,
                 # A 304 lists nothing: the feed still has the entries it had.
                 entries_last=health.get("entries_last") if status == 304 else entries,
+                # (issue 17) entries skipped, e.g. a javascript: link; a 304 skipped none anew.
+                bad_entries_last=health.get("bad_entries_last") if status == 304 else bad_entries,
                 bozo_warnings=(health.get("bozo_warnings") or 0) + int(bozo),
                 next_due=_later(self._interval(source_id)),
                 disabled_reason=None,

@@ -534,7 +534,14 @@ def snapshot(data_dir, out_dir):
     show_default=True,
     help="Worker processes (Linux); one page is rendered on one core, so up to one per core.",
 )
-def serve(data_dir, port, host, root, workers):
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    multiple=True,
+    help="Address of a reverse proxy whose X-Forwarded-For/-Proto headers are believed "
+    "(repeat for several); without it they are ignored.",
+)
+def serve(data_dir, port, host, root, workers, trusted_proxies):
     """Serve Datasette on the newsroom and public databases, with the map at /map.
 
     Example: romareact serve --port 8001
@@ -550,14 +557,14 @@ def serve(data_dir, port, host, root, workers):
     workspace = _workspace(data_dir)
     _print_urls(host, port)
     if workers > 1:
-        run_workers(workspace.data_dir, host, port, workers)
+        run_workers(workspace.data_dir, host, port, workers, tuple(trusted_proxies))
         return
     datasette = make_datasette(workspace.data_dir)
     if root:
         click.echo(
             f"  sign in as root:  http://{host}:{port}/-/auth-token?token={datasette._root_token}"
         )
-    run(datasette, host, port)
+    run(datasette, host, port, tuple(trusted_proxies))
 
 
 def _print_urls(host: str, port: int) -> None:

@@ -18,6 +18,7 @@ SKETCH_SIZE = 64
 INDEXED_MINIMA = 8
 SAME_STORY = 0.4  # estimated Jaccard similarity of 4-gram sets; rewrites keep much of a wire
 MIN_WORDS = 30  # too short to tell a story from a headline
+CANDIDATES = 10  # sketches read and compared per new text
 _WORD = re.compile(r"\w+")
 
 
@@ -41,6 +42,17 @@ def similarity(a: list[int], b: list[int]) -> float:
     return sum(1 for h in union if h in shared) / len(union)
 
 
+def _at_least(mine: set[int], other: list[int], threshold: float) -> float:
+    """similarity(mine, other) if it reaches threshold, else 0.0, without sorting the union
+    when it cannot: at most len(shared) of the union's k smallest are shared."""
+    shared = mine.intersection(other)
+    k = min(SKETCH_SIZE, len(mine) + len(set(other)) - len(shared))
+    if not k or len(shared) < threshold * k:
+        return 0.0
+    union = sorted(mine.union(other))[:SKETCH_SIZE]
+    return sum(1 for h in union if h in shared) / len(union)
+
+
 def find_cluster(
     db: sqlite_utils.Database, item_id: str, text: str | None
 ) -> tuple[str | None, list[int]]:
@@ -50,15 +62,22 @@ def find_cluster(
     mine = sketch(text)
     minima = mine[:INDEXED_MINIMA]
     marks = ",".join("?" for _ in minima)
+    # The items sharing the most indexed minima first: a retelling shares most of them, a
+    # chance match one, and chance matches grow with the newsroom. Only the CANDIDATES
+    # likeliest rows are read for their sketches (each a random page of items); more
+    # retellings than that of one story are one cluster already.
     candidates = db.execute(
-        f"""select items.id, items.sketch, items.cluster_id from items
-            where items.id in (select item_id from item_minima where hash in ({marks}))
-              and items.id != ? limit 50""",
+        f"""select items.id, items.sketch, items.cluster_id from
+              (select item_id, count(*) as shared from item_minima
+                where hash in ({marks}) and item_id != ?
+                group by item_id order by shared desc limit {CANDIDATES}) as found
+            join items on items.id = found.item_id
+            order by found.shared desc""",
         [*minima, item_id],
     ).fetchall()
-    best, best_score = None, SAME_STORY
+    best, best_score, mine_set = None, SAME_STORY, set(mine)
     for other_id, other_sketch, other_cluster in candidates:
-        score = similarity(mine, json.loads(other_sketch or "[]"))
+        score = _at_least(mine_set, json.loads(other_sketch or "[]"), best_score)
         if score >= best_score:
             best, best_score = other_cluster or other_id, score
     return best or item_id, mine

@@ -9,6 +9,7 @@ database (romareact.publish), so the public side follows at once.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -253,16 +254,24 @@ def split(newsroom: sqlite_utils.Database, item_id: str, actor: str) -> str:
     return item_id
 
 
-def _address_hash(address: str) -> str:
-    # Enough to count reports per sender, without keeping the address itself.
-    return hashlib.sha256(f"romareact-submission:{address}".encode()).hexdigest()[:16]
+# Used when the caller has no server key (a key of this process only).
+_PROCESS_KEY = secrets.token_bytes(32)
 
 
-def submission_allowed(newsroom: sqlite_utils.Database, address: str) -> bool:
+def _address_hash(address: str, key: bytes | None = None) -> str:
+    # Enough to count reports per sender, without keeping the address itself. Keyed (issue
+    # 17): a plain hash of an IPv4 address is undone by hashing all four billion of them.
+    digest = hmac.new(key or _PROCESS_KEY, f"submission:{address}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def submission_allowed(
+    newsroom: sqlite_utils.Database, address: str, key: bytes | None = None
+) -> bool:
     since = (datetime.now(UTC) - SUBMISSION_WINDOW).isoformat(timespec="seconds")
     count = newsroom.execute(
         "select count(*) from submissions where address_hash = ? and created_at >= ?",
-        [_address_hash(address), since],
+        [_address_hash(address, key), since],
     ).fetchone()[0]
     return count < SUBMISSION_LIMIT
 
@@ -298,6 +307,7 @@ def submit_report(
     contact: str | None,
     language: str,
     address: str,
+    address_key: bytes | None = None,
 ) -> str:
     """A community report, queued for editors as a submission; returns its item id."""
     title, description = plain_text(title)[:200].strip(), plain_text(description)[:5000].strip()
@@ -350,8 +360,8 @@ def submit_report(
         place_text = plain_text(place_text)[:100].strip() or None
         newsroom["submissions"].insert(
             {"item_id": key, "contact": plain_text(contact)[:300] if contact else None,
-             "address_hash": _address_hash(address), "language": language, "created_at": now,
-             "place_text": place_text}
+             "address_hash": _address_hash(address, address_key), "language": language,
+             "created_at": now, "place_text": place_text}
         )  # fmt: skip
         primary = next((m for m in places if m.primary), None)
         placed = place_id or (primary and (primary.neighbourhood or primary.place).id)

@@ -505,6 +505,41 @@ def _newsroom_9_incremental(db: sqlite_utils.Database) -> None:
     mark_all_stories(db)
 
 
+def _newsroom_10_source_rename(db: sqlite_utils.Database) -> None:
+    """A renamed source re-exports the events that list it: the public row names the
+    source of its item and of every item in its story's sources."""
+    db.execute("drop trigger if exists sources_publish_au")
+    # Found through items_source_fetched (source_id first); costs what the source wrote.
+    stories = """select events.id from events where events.id in
+            (select coalesce(items.cluster_id, items.id) from items
+              where items.source_id = new.id)"""
+    db.executescript(
+        f"""
+        create trigger sources_publish_au after update of name on sources
+        when old.name is not new.name begin
+          delete from publish_pending where event_id in ({stories});
+          insert into publish_pending (event_id) {stories};
+        end;
+        """
+    )
+
+
+def _newsroom_11_write_path_indexes(db: sqlite_utils.Database) -> None:
+    """Drop the items indexes no query reads (every new item wrote into them at a random
+    place: at a million items a page read and a page written per index; a story is found by
+    canonical URL or guid_key, crawlers/identity.py, never by guid or hash); index what the
+    queue's filters read."""
+    db.execute("drop index if exists idx_items_guid")
+    db.execute("drop index if exists idx_items_content_hash")
+    # The queue filtered by dates, and by category: read the matches, not the backlog. New
+    # items are today's, so this index grows at its end (one page per status and write).
+    db.execute(
+        "create index if not exists items_status_date on items(status, "
+        "coalesce(published, fetched))"
+    )
+    db.execute("create index if not exists events_category on events(category)")
+
+
 def mark_all_stories(db: sqlite_utils.Database) -> None:
     """Have the next refresh_events and export_public look at every story and event (after a
     change that affects them all, such as publishing unreviewed events or not)."""
@@ -593,6 +628,32 @@ def _newsroom_14_story_lead(db: sqlite_utils.Database) -> None:
 
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
+# ---- issue 17: server-side sessions and the server's own keys (editors never read them) ----
+
+
+def _newsroom_15_sessions(db: sqlite_utils.Database) -> None:
+    # One row per signed-in browser: the cookie carries the key, the table only its hash.
+    db["sessions"].create(
+        {"key_hash": str, "username": str, "issued_at": str, "expires_at": str},
+        pk="key_hash",
+        if_not_exists=True,
+    )
+    db["sessions"].create_index(["username"], if_not_exists=True)
+    db["sessions"].create_index(["expires_at"], if_not_exists=True)
+    db["server_keys"].create({"name": str, "value": str}, pk="name", if_not_exists=True)
+    # Sign-in throttling counts failures per address.
+    db["login_failures"].create_index(["address", "at"], if_not_exists=True)
+
+
+def _newsroom_16_bad_entries(db: sqlite_utils.Database) -> None:
+    # Feed entries skipped in the last fetch (a link that is no web address).
+    if "bad_entries_last" not in db["source_health"].columns_dict:
+        db["source_health"].add_column("bad_entries_last", int, not_null_default=0)
+
+
+# ---- end issue 17 ----
+
+
 NEWSROOM_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _newsroom_1_initial),
     (2, "neighbourhoods: places.parent_id, places.needs_context", _newsroom_2_neighbourhoods),
@@ -603,9 +664,17 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (7, "editors, submissions, settings; curation columns", _newsroom_7_curation),
     (8, "search index: only text changes; crawls index in bulk", _newsroom_8_search_index),
     (9, "indexes for writes and pages; change tracking; status counts", _newsroom_9_incremental),
+    (10, "a renamed source re-exports its events", _newsroom_10_source_rename),
+    (
+        11,
+        "no unread indexes on the write path; the queue filters' indexes",
+        _newsroom_11_write_path_indexes,
+    ),
     (12, "users.language; submissions.place_text", _newsroom_12_editor_language_and_report_places),
     (13, "mentions.needs_review, mentions.candidates", _newsroom_13_mentions_review),
     (14, "items.story_lead: the item an editor chose for a merged story", _newsroom_14_story_lead),
+    (15, "server-side sessions; the server's keys", _newsroom_15_sessions),
+    (16, "source_health.bad_entries_last", _newsroom_16_bad_entries),
     (18, "items.guid_key; source_health.notice", _newsroom_18_story_identity_and_notices),
 ]
 
@@ -864,6 +933,18 @@ def _public_18_dataset_id(db: sqlite_utils.Database) -> None:
         db["dataset_info"].insert({"key": "id", "value": str(uuid.uuid4())})
 
 
+def _public_8_changelog_withdrawals(db: sqlite_utils.Database) -> None:
+    # (issue 17) The changelog shows an event's title as the public sees it now, and none once
+    # the event is removed: lines written before kept titles that editors withdrew.
+    db["changelog"].create_index(["event_id"], index_name="changelog_event", if_not_exists=True)
+    db.execute(
+        """update changelog
+           set title = (select events.title from events where events.id = changelog.event_id)
+           where title is not (select events.title from events
+                               where events.id = changelog.event_id)"""
+    )
+
+
 PUBLIC_MIGRATIONS: list[Migration] = [
     (1, "initial schema", _public_1_initial),
     (2, "events.neighbourhood", _public_2_neighbourhood),
@@ -872,6 +953,7 @@ PUBLIC_MIGRATIONS: list[Migration] = [
     (5, "events.tags", _public_5_tags),
     (6, "indexes for filtered views and facets", _public_6_filter_indexes),
     (7, "no single-column province and category indexes", _public_7_drop_prefix_indexes),
+    (8, "changelog: withdrawn titles gone; index on event_id", _public_8_changelog_withdrawals),
     (12, "map index: clusters, areas, places and an R*Tree kept by triggers", _public_12_map_index),
     (17, "snapshots.files: each file of a snapshot with its SHA-256", _public_17_snapshot_files),
     (18, "dataset_info: this deployment's dataset identifier", _public_18_dataset_id),

@@ -59,15 +59,28 @@ def publishes_unreviewed(newsroom: sqlite_utils.Database) -> bool:
     return bool(row and row[0] == "on")
 
 
-def set_publish_unreviewed(newsroom: sqlite_utils.Database, on: bool, actor: str) -> None:
+def set_publish_unreviewed(newsroom: sqlite_utils.Database, on: bool, actor: str) -> dict:
+    """Turn publishing unreviewed events on or off; the events follow at once.
+
+    The toggle may create or remove an event for every story: one audit row records the
+    decision and its counts, not one row per event (10,000 rows per toggle otherwise).
+    Returns the refresh's counts (all zero when the value did not change).
+    """
+    # Changes noted before the toggle keep their own audit rows.
+    refresh_events(newsroom)
     with write_transaction(newsroom):
         before = publishes_unreviewed(newsroom)
         newsroom["settings"].upsert({"key": PUBLISH_UNREVIEWED, "value": "on" if on else "off"},
                                     pk="key")  # fmt: skip
         if before != on:  # every story may gain or lose its event
             mark_all_stories(newsroom)
-        audit(newsroom, "settings.changed", "settings", PUBLISH_UNREVIEWED,
-              {"value": before}, {"value": on}, actor=actor)  # fmt: skip
+    counts = {"changed": 0, "removed": 0}
+    if before != on:
+        counts = refresh_events(newsroom, audit_each=False)
+    audit(newsroom, "settings.changed", "settings", PUBLISH_UNREVIEWED, {"value": before},
+          {"value": on, "events_changed": counts["changed"], "events_removed": counts["removed"]},
+          actor=actor)  # fmt: skip
+    return counts
 
 
 def _excerpt(title: str | None, summary: str | None, full_text: str | None) -> str | None:
@@ -82,9 +95,13 @@ def _excerpt(title: str | None, summary: str | None, full_text: str | None) -> s
 REFRESH_BATCH = 1000  # stories per write transaction: each holds the write lock briefly
 
 
-def refresh_events(newsroom: sqlite_utils.Database) -> dict:
+def refresh_events(newsroom: sqlite_utils.Database, audit_each: bool = True) -> dict:
     """Create, update or remove the events of the stories whose items changed since the last
-    refresh (the triggers of migration 9 note them in story_changes)."""
+    refresh (the triggers of migration 9 note them in story_changes).
+
+    audit_each=False: the caller records one audit row for the decision behind a bulk change
+    (publishing unreviewed events or not) instead of one per event.
+    """
     changed = removed = 0
     while True:
         # Read and write in one transaction: several crawler processes may publish at once.
@@ -97,7 +114,7 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
             ]
             if not stories:
                 break
-            batch_changed, batch_removed = _refresh_stories(newsroom, stories)
+            batch_changed, batch_removed = _refresh_stories(newsroom, stories, audit_each)
             changed += batch_changed
             removed += batch_removed
             newsroom.execute(
@@ -107,7 +124,9 @@ def refresh_events(newsroom: sqlite_utils.Database) -> dict:
     return {"changed": changed, "removed": removed, "total": newsroom["events"].count}
 
 
-def _refresh_stories(newsroom: sqlite_utils.Database, stories: list[str]) -> tuple[int, int]:
+def _refresh_stories(
+    newsroom: sqlite_utils.Database, stories: list[str], audit_each: bool = True
+) -> tuple[int, int]:
     """Bring the events of these stories up to date; (changed, removed)."""
     chosen = json.dumps(stories)
     existing = {
@@ -160,11 +179,13 @@ def _refresh_stories(newsroom: sqlite_utils.Database, stories: list[str]) -> tup
             continue
         changed += 1
         newsroom["events"].upsert(row, pk="id")
-        action = "event.created" if before is None else "event.updated"
-        audit(newsroom, action, "events", row["id"], before, row)
+        if audit_each:
+            action = "event.created" if before is None else "event.updated"
+            audit(newsroom, action, "events", row["id"], before, row)
     for stale in existing.values():
         newsroom["events"].delete(stale["id"])
-        audit(newsroom, "event.removed", "events", stale["id"], stale, None)
+        if audit_each:
+            audit(newsroom, "event.removed", "events", stale["id"], stale, None)
     return changed, len(existing)
 
 
@@ -192,7 +213,9 @@ select events.id, coalesce(events.public_title, events.title) as title,
        (select json_group_array(json_object('name', s.name, 'url', i.url))
           from items as i left join sources as s on s.id = i.source_id
          where coalesce(i.cluster_id, i.id) = +events.id
-           and i.status in ('new', 'approved')) as sources
+           -- (issue 17) a community report still "new" is private: its link too.
+           and (i.status = 'approved'
+                or (i.status = 'new' and i.source_id is not 'community'))) as sources
 from events
 join places on places.id = events.place_id
 left join places as settlement on settlement.id = places.parent_id
@@ -252,9 +275,29 @@ def _changes(old: dict[str, dict], new: list[dict], now: str) -> list[dict]:
             continue
         changes.append({"at": now, "event_id": row["id"], "change": change, "title": row["title"]})
     for gone in old.values():
-        changes.append({"at": now, "event_id": gone["id"], "change": "removed",
-                        "title": gone["title"]})  # fmt: skip
+        # No title: a removal must not publish again what it removes.
+        changes.append({"at": now, "event_id": gone["id"], "change": "removed", "title": None})
     return changes
+
+
+def _withdraw_titles(
+    public: sqlite_utils.Database, retitled: list[tuple[str, str]], removed: list[str]
+) -> None:
+    """(issue 17) The changelog shows only what the public may see now: an event's earlier
+    lines take its new title, and a removed event's lines lose theirs. An editor rewrites
+    a title or unpublishes an event to withdraw it (a victim's name, a rumour); the history
+    of changes must not keep serving it. Reads the changelog_event index: cost per change."""
+    for title, event_id in retitled:
+        public.execute(
+            "update changelog set title = ? where event_id = ? and title is not ?",
+            [title, event_id, title],
+        )
+    for start in range(0, len(removed), 500):
+        public.execute(
+            "update changelog set title = null where title is not null"
+            " and event_id in (select value from json_each(?))",
+            [json.dumps(removed[start : start + 500])],
+        )
 
 
 def export_public(
@@ -301,6 +344,11 @@ def export_public(
         # Rows that differ in any column are written (a changed source link too), the rest
         # are left alone; _changes says which of those changes the public can see.
         differing = [r for r in rows if _differs(old.get(r["id"]), r)]
+        retitled = [
+            (r["title"], r["id"])
+            for r in rows
+            if r["id"] in old and old[r["id"]]["title"] != r["title"]
+        ]
         changes = _changes(old, rows, utcnow())
         if differing:
             public["events"].upsert_all(differing, pk="id")
@@ -311,6 +359,7 @@ def export_public(
                 marks = ",".join("?" for _ in chunk)
                 public["events"].delete_where(f"id in ({marks})", chunk)
             public["changelog"].insert_all(changes)
+            _withdraw_titles(public, retitled, removed)
         _replace_if_changed(public["areas"], areas)
         _replace_if_changed(public["places"], list(newsroom.query(_PLACE_ROWS)))
         total = public.execute("select count(*) from events").fetchone()[0]

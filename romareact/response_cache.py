@@ -171,9 +171,11 @@ class SharedResponseStore:
                 if version != self.version:
                     # Pages of an older version of the data will never be served again.
                     self.conn.execute("DELETE FROM responses WHERE version != ?", (version,))
+                # (issue 17) the key and headers count too: a 120 KB query string is kept.
+                size = len(body) + len(text.encode()) + len(encoded.encode())
                 self.conn.execute(
                     "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?, ?, ?)",
-                    (text, version, len(body), status, encoded, body),
+                    (text, version, size, status, encoded, body),
                 )
                 (total,) = self.conn.execute("SELECT sum(size) FROM responses").fetchone()
                 if total > self.max_bytes:
@@ -226,7 +228,8 @@ class PublicResponseCache:
             await self.app(scope, receive, send)
             return
         headers = scope.get("headers", [])
-        host = _header(headers, b"host") or b""
+        # (issue 17) the scheme too: an https page's links differ from an http page's.
+        host = scope.get("scheme", "http").encode() + b"://" + (_header(headers, b"host") or b"")
         version = data_version(self.public_db)
         plain_key = (scope["path"], scope.get("query_string", b""), host, b"", version)
         gzip_key = (*plain_key[:3], GZIP, version)
@@ -290,12 +293,20 @@ class PublicResponseCache:
     def _store(self, key, entry) -> None:
         replaced = self.entries.pop(key, None)  # two readers may make the same page at once
         if replaced is not None:
-            self.size -= len(replaced[2])
+            self.size -= kept_bytes(key, replaced)
         self.entries[key] = entry
-        self.size += len(entry[2])
+        self.size += kept_bytes(key, entry)
         while len(self.entries) > MAX_ENTRIES or self.size > MAX_BYTES:
-            _, (_, _, body) = self.entries.popitem(last=False)
-            self.size -= len(body)
+            old_key, old_entry = self.entries.popitem(last=False)
+            self.size -= kept_bytes(old_key, old_entry)
+
+
+def kept_bytes(key: tuple, entry: tuple[int, list, bytes]) -> int:
+    """What one cached page holds: its body, and (issue 17) its key and headers, which a
+    long query string makes as big as a page."""
+    path, query, host, encoding, _ = key
+    headers = sum(len(name) + len(value) for name, value in entry[1])
+    return len(entry[2]) + len(path) + len(query) + len(host) + len(encoding) + headers
 
 
 async def _send_entry(send, entry: tuple[int, list, bytes]) -> None:

@@ -51,15 +51,32 @@ def make_datasette(data_dir: Path) -> Datasette:
     )
 
 
-def run(datasette: Datasette, host: str, port: int) -> None:
+def proxy_options(trusted_proxies: tuple[str, ...] = ()) -> dict:
+    """uvicorn's options for X-Forwarded-For/-Proto (issue 17): believed only from the
+    proxies the operator names (`serve --trusted-proxy`). uvicorn's own default believes
+    any local process, which let one request change its address or poison cached links."""
+    if not trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": ",".join(trusted_proxies)}
+
+
+def run(datasette: Datasette, host: str, port: int, trusted_proxies: tuple[str, ...] = ()) -> None:
     """Serve until interrupted, the way `datasette serve` does."""
     import uvicorn
 
     asyncio.run(datasette.invoke_startup())
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        datasette.app(),
+        host=host,
+        port=port,
+        log_level="warning",
+        **proxy_options(trusted_proxies),
+    )
 
 
-def run_workers(data_dir: Path, host: str, port: int, workers: int) -> None:
+def run_workers(
+    data_dir: Path, host: str, port: int, workers: int, trusted_proxies: tuple[str, ...] = ()
+) -> None:
     """Serve with several worker processes on one port (Linux), each its own Datasette, until
     one stops, Ctrl-C or SIGTERM; then stop them all.
 
@@ -80,7 +97,9 @@ def run_workers(data_dir: Path, host: str, port: int, workers: int) -> None:
         os.environ[SECRET_ENV] = secrets.token_hex(32)
     context = multiprocessing.get_context("spawn")
     processes = [
-        context.Process(target=_worker, args=(data_dir, host, port), name=f"romareact-{n}")
+        context.Process(
+            target=_worker, args=(data_dir, host, port, trusted_proxies), name=f"romareact-{n}"
+        )
         for n in range(workers)
     ]
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -136,12 +155,14 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _worker(data_dir: Path, host: str, port: int) -> None:
+def _worker(data_dir: Path, host: str, port: int, trusted_proxies: tuple[str, ...] = ()) -> None:
     """One worker process: its own Datasette on its own socket. Its start-up hooks run when
     uvicorn starts it, before the first request."""
     import uvicorn
 
     sock = _bind(host, port)
     sock.listen(2048)
-    config = uvicorn.Config(make_datasette(data_dir).app(), log_level="warning")
+    config = uvicorn.Config(
+        make_datasette(data_dir).app(), log_level="warning", **proxy_options(trusted_proxies)
+    )
     uvicorn.Server(config).run(sockets=[sock])

@@ -1,7 +1,12 @@
 """Editor and administrator accounts: scrypt-hashed passwords, roles, login throttling.
 
 Accounts live in the newsroom database (never in the repository); `romareact users add`
-creates them. Roles: "editor" curates; "admin" also manages users and sources.
+creates them. Roles: "editor" curates; "admin" also manages users and sources. Datasette's
+own connections read their hashes, sessions and failures as NULL (romareact.credentials).
+
+Sessions are kept on the server: a random key per sign-in (the cookie holds it, the table
+only its hash), with the time it was issued and its expiry; disabling an account or changing
+its password ends all of its sessions.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ _N, _R, _P = 2**14, 8, 1
 # Failed logins allowed per account and per address in the window before a pause.
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
+SESSION_LIFETIME = timedelta(hours=12)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,31}$")
 
 
@@ -101,6 +107,8 @@ def set_user(
         if before is None:
             raise UserError(f"no user {username!r}")
         newsroom["users"].update(username, changes)
+        if password is not None or active is False:
+            end_sessions(newsroom, username)
         shown = {k: v for k, v in changes.items() if k not in ("password_hash", "session_version")}
         if password is not None:
             shown["password"] = "changed"
@@ -140,9 +148,12 @@ def _since() -> str:
 
 
 def login_blocked(newsroom: sqlite_utils.Database, username: str, address: str) -> bool:
-    """Too many recent failures for this account or from this address."""
+    """Too many recent failures for this account from this address, or from this address.
+
+    Counted per address, never for the account alone: otherwise anyone could lock an editor
+    out with twenty wrong passwords (issue 17), while the editor signs in from elsewhere."""
     row = newsroom.execute(
-        "select sum(username = ?), sum(address = ?) from login_failures where at >= ?",
+        "select sum(username = ?), count(*) from login_failures where address = ? and at >= ?",
         [username, address, _since()],
     ).fetchone()
     return (row[0] or 0) >= MAX_FAILURES or (row[1] or 0) >= MAX_FAILURES * 2
@@ -163,3 +174,41 @@ def authenticate(
                                            "at": utcnow()})  # fmt: skip
         newsroom["login_failures"].delete_where("at < ?", [_since()])
     return None
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(newsroom: sqlite_utils.Database, username: str) -> str:
+    """A new session for username (a new key at every sign-in); returns its key."""
+    key = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    with write_transaction(newsroom):
+        newsroom["sessions"].delete_where("expires_at < ?", [now.isoformat(timespec="seconds")])
+        newsroom["sessions"].insert({
+            "key_hash": _key_hash(key),
+            "username": username,
+            "issued_at": now.isoformat(timespec="seconds"),
+            "expires_at": (now + SESSION_LIFETIME).isoformat(timespec="seconds"),
+        })  # fmt: skip
+    return key
+
+
+def session_user(newsroom: sqlite_utils.Database, key: str) -> dict | None:
+    """The active user whose unexpired session key this is."""
+    return next(
+        newsroom.query(
+            "select users.username, users.role, users.language from sessions"
+            " join users on users.username = sessions.username"
+            " where sessions.key_hash = ? and sessions.expires_at > ? and users.active = 1",
+            [_key_hash(key or ""), datetime.now(UTC).isoformat(timespec="seconds")],
+        ),
+        None,
+    )
+
+
+def end_sessions(newsroom: sqlite_utils.Database, username: str) -> None:
+    """Sign username out everywhere."""
+    with write_transaction(newsroom):
+        newsroom["sessions"].delete_where("username = ?", [username])

@@ -100,6 +100,10 @@ class HostileHandler(socketserver.StreamRequestHandler):
         elif path == "/author.xml":
             author = f"<author>{'А' * 1_000_000}</author>"
             self.send("200 OK", rss([("Дълъг автор", f"{base}/a/7", "l1")], author).encode(), xml)
+        elif path == "/escaped.xml":
+            # A title escaped twice: the XML parser hands over "&lt;img ...&gt;" as text.
+            title = "Ромите &amp;lt;img src=x onerror=&amp;quot;alert(1)&amp;quot;&amp;gt;в Бяла"
+            self.send("200 OK", rss([(title, f"{base}/a/esc", "e1")]).encode(), xml)
         elif path == "/big.xml":
             self.send("200 OK", b"<rss>" + b" " * 5_000_000 + b"</rss>", xml)
         elif path == "/gzipbomb.xml":

@@ -109,7 +109,13 @@ def test_map_on_a_phone_has_no_serious_violations(browser, server):
     # With an event's popup open: its text and links.
     page.locator(".leaflet-marker-icon.rr-point").first.click()
     page.locator(".leaflet-popup-content .romareact-popup .rr-title").wait_for(timeout=10_000)
-    page.wait_for_timeout(500)  # Leaflet fades the popup in: measure its final colours
+    # Leaflet fades the popup in: measure its final colours, however loaded the machine.
+    page.wait_for_function(
+        "[...document.querySelectorAll('.leaflet-popup')].every("
+        "p => getComputedStyle(p).opacity === '1')",
+        timeout=10_000,
+    )
+    page.wait_for_timeout(300)
     found += _violations(page)
     context.close()
     assert found == [], json.dumps(found, ensure_ascii=False)

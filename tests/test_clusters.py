@@ -67,3 +67,40 @@ def test_one_story_from_two_outlets_is_one_event_with_both_sources(tmp_path):
     assert export_public(workspace.newsroom, workspace.public) == 2
     kiten = next(workspace.public["events"].rows_where("place = 'Китен'"))
     assert sorted(s["name"] for s in json.loads(kiten["sources"])) == ["BNR", "BTA"]
+
+
+def test_a_retelling_is_found_among_more_chance_matches_than_are_read(tmp_path):
+    """More items share one indexed minimum by chance than find_cluster reads: the retelling,
+    sharing most of them, is read first."""
+    from romareact import clusters
+    from romareact.clusters import INDEXED_MINIMA, find_cluster, index_sketch
+
+    newsroom = open_workspace(tmp_path).newsroom
+    newsroom["sources"].insert({"id": "s", "name": "S", "kind": "feed", "url": "https://s/"})
+    wire = sketch(WIRE)
+
+    def add(item_id, minima, full):
+        newsroom["items"].insert({"id": item_id, "source_id": "s", "url": f"https://s/{item_id}",
+                                  "canonical_url": f"https://s/{item_id}",
+                                  "sketch": json.dumps(full), "status": "new",
+                                  "fetched": "2026-11-20T08:00:00+00:00"})  # fmt: skip
+        index_sketch(newsroom, item_id, minima)
+
+    # Chance matches, written first: one minimum of the wire's in common, nothing else.
+    for n in range(clusters.CANDIDATES * 3):
+        start = max(wire) + 1 + 100 * n  # hashes of its own, above the shared minimum
+        other = [wire[n % INDEXED_MINIMA], *range(start, start + 63)]
+        add(f"chance{n}", sorted(other), sorted(other))
+    add("wire", wire, wire)
+    assert find_cluster(newsroom, "rewrite", REWRITE)[0] == "wire"
+    assert find_cluster(newsroom, "other", OTHER)[0] == "other"
+
+
+def test_the_early_out_gives_the_similarity_or_nothing_below_the_threshold():
+    from romareact.clusters import _at_least
+
+    pairs = [(WIRE, REWRITE), (WIRE, OTHER), (REWRITE, OTHER), (WIRE, WIRE)]
+    for a, b in [(sketch(x), sketch(y)) for x, y in pairs]:
+        for threshold in (0.1, 0.4, 0.6, 1.0):
+            exact = similarity(a, b)
+            assert _at_least(set(a), b, threshold) == (exact if exact >= threshold else 0.0)

@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from root_session import root_cookies
 
 from romareact import db
 from romareact.serve import make_datasette
@@ -67,8 +68,7 @@ def test_public_sql_cannot_reach_the_newsroom(datasette):
 
 
 def test_root_can_open_the_newsroom(datasette):
-    actor = {"id": "root"}
-    cookies = {"ds_actor": datasette.sign({"a": actor}, "actor")}
+    cookies = root_cookies(datasette)
     assert _get(datasette, "/newsroom/audit_log.json", cookies=cookies).status_code == 200
 
 

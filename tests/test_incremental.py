@@ -14,7 +14,13 @@ from crawlers.pipelines import write_item
 from romareact import curation
 from romareact.clusters import find_cluster
 from romareact.db import ITEM_STATUSES, write_transaction
-from romareact.publish import _ELIGIBLE_ITEMS, _PUBLIC_ROWS, export_public, refresh_events
+from romareact.publish import (
+    _ELIGIBLE_ITEMS,
+    _PUBLIC_ROWS,
+    export_public,
+    refresh_events,
+    set_publish_unreviewed,
+)
 from romareact.sources import health_report
 from romareact.workspace import open_workspace
 
@@ -68,6 +74,35 @@ def test_a_publish_with_nothing_changed_reads_and_writes_nothing(workspace):
     assert _touched(public) == set()
 
 
+def _audit_rows(newsroom) -> list[tuple[str, str | None]]:
+    return newsroom.execute("select action, row_id from audit_log order by id").fetchall()
+
+
+def test_publishing_unreviewed_writes_one_audit_row_while_every_event_follows(workspace):
+    newsroom = workspace.newsroom
+    curation.decide(newsroom, ["i30"], "approved", "maria")  # noted before the toggle
+    log = len(_audit_rows(newsroom))
+    counts = set_publish_unreviewed(newsroom, True, actor="cli")
+    assert counts["changed"] == STORIES - 21  # i21..i29 gain their unreviewed event
+    assert newsroom["events"].count == STORIES
+    new_rows = _audit_rows(newsroom)[log:]
+    # The approval made before keeps its own row; the toggle is one row for nine events.
+    assert new_rows == [("event.created", "i30"), ("settings.changed", "publish_unreviewed")]
+    decision = newsroom.execute(
+        "select after from audit_log where action = 'settings.changed' order by id desc"
+    ).fetchone()[0]
+    assert '"events_changed": 9' in decision
+
+    log = len(_audit_rows(newsroom))
+    assert set_publish_unreviewed(newsroom, False, actor="cli")["removed"] == STORIES - 21
+    assert newsroom["events"].count == 21
+    assert _audit_rows(newsroom)[log:] == [("settings.changed", "publish_unreviewed")]
+    # Ordinary changes after the toggle are audited one by one again.
+    curation.decide(newsroom, ["i22"], "approved", "maria")
+    refresh_events(newsroom)
+    assert ("event.created", "i22") in _audit_rows(newsroom)
+
+
 def test_an_approval_re_exports_only_its_event(workspace):
     newsroom, public = workspace.newsroom, workspace.public
     _watch_public_writes(public)
@@ -115,6 +150,34 @@ def test_an_editor_edit_and_a_place_rename_reach_the_public_alone(workspace):
     assert {row["place"] for row in public["events"].rows} == {"Сливен!"}
 
 
+def test_a_source_rename_re_exports_the_events_that_list_it(workspace):
+    newsroom, public = workspace.newsroom, workspace.public
+    # i1's story gains an item of another outlet: it lists both sources.
+    add_story(newsroom, 98, "Същото от друг вестник", place_id(newsroom, "Сливен"),
+              source="other")  # fmt: skip
+    newsroom["items"].update("i98", {"cluster_id": "i1", "status": "approved"})
+    refresh_events(newsroom)
+    export_public(newsroom, public)
+    _watch_public_writes(public)
+    plan = _plan(newsroom, "select coalesce(cluster_id, id) from items where source_id = ?",
+                 ["other"])  # fmt: skip
+    _assert_no_scan(plan)
+    # Saving the same name (a sources.toml sync) marks nothing.
+    newsroom["sources"].upsert(newsroom["sources"].get("other"), pk="id")
+    assert newsroom.execute("select count(*) from publish_pending").fetchone()[0] == 0
+    newsroom["sources"].update("other", {"name": "Друг вестник"})
+    export_public(newsroom, public)
+    assert _touched(public) == {"i1"}
+    assert "Друг вестник" in public["events"].get("i1")["sources"]
+    # The outlet of the other 19 events: each of them names it as its source.
+    public.execute("delete from touched")
+    newsroom["sources"].update("demo-a", {"name": "Вестник А"})
+    export_public(newsroom, public)
+    assert len(_touched(public)) == 20
+    assert {row["source"] for row in public["events"].rows} == {"Вестник А"}
+    assert all("Вестник А" in row["sources"] for row in public["events"].rows)
+
+
 def test_an_export_forgets_only_the_changes_it_saw(workspace, monkeypatch):
     import romareact.publish as publish
 
@@ -141,11 +204,11 @@ def test_publishing_unreviewed_looks_at_every_story_once(workspace):
     from romareact.publish import set_publish_unreviewed
 
     newsroom, public = workspace.newsroom, workspace.public
-    set_publish_unreviewed(newsroom, True, actor="test")
-    assert refresh_events(newsroom)["changed"] == 10
+    assert set_publish_unreviewed(newsroom, True, actor="test")["changed"] == 10
+    assert refresh_events(newsroom)["changed"] == 0  # the toggle brought the events along
     assert export_public(newsroom, public) == STORIES
-    set_publish_unreviewed(newsroom, False, actor="test")
-    assert refresh_events(newsroom)["removed"] == 10
+    assert set_publish_unreviewed(newsroom, False, actor="test")["removed"] == 10
+    assert refresh_events(newsroom)["removed"] == 0
     assert export_public(newsroom, public) == 20
 
 
@@ -291,3 +354,13 @@ def test_migration_9_on_an_existing_newsroom_counts_and_publishes_everything_onc
     # Items stored before the upgrade and never refreshed are looked at by the next publish.
     assert refresh_events(newsroom)["changed"] == 2
     assert refresh_events(newsroom)["changed"] == 0
+
+
+def test_no_item_index_that_no_query_reads(workspace):
+    """A story is found by canonical URL or guid_key, never by guid or content hash: those
+    indexes would only cost every new item two random page writes (migration 11)."""
+    indexes = {row[1] for row in workspace.newsroom.execute("pragma index_list(items)")}
+    assert not indexes & {"idx_items_guid", "idx_items_content_hash"}
+    for sql in ("select id, guid_key from items where canonical_url = ?",
+                "select id from items where guid_key = ?"):  # fmt: skip
+        _assert_no_scan(_plan(workspace.newsroom, sql, ["x"]))

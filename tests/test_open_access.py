@@ -4,6 +4,7 @@ import asyncio
 import time
 
 import pytest
+from root_session import root_cookies
 from test_open_dataset import add_story, place_id, publish
 
 from romareact.conditional_get import is_fresh, validators
@@ -162,6 +163,6 @@ def test_databases_json_shows_no_server_paths_to_visitors(site, data_dir):
 
 def test_root_still_sees_where_the_databases_are(site, data_dir):
     datasette, _ = site
-    cookies = {"ds_actor": datasette.sign({"a": {"id": "root"}}, "actor")}
+    cookies = root_cookies(datasette)
     listing = request(datasette, "GET", "/-/databases.json", cookies=cookies).json()
     assert any(d["path"].endswith("public.db") for d in listing)

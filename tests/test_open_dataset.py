@@ -119,11 +119,12 @@ def test_every_published_change_is_in_the_changelog(workspace):
     newsroom["items"].update("i2", {"status": "rejected"})
     publish(workspace)
     log = [(r["event_id"], r["change"], r["title"]) for r in workspace.public["changelog"].rows]
+    # Every line shows the title as published now, none once removed (issue 17, item 8).
     assert log == [
-        ("i1", "added", "Първа"),
-        ("i2", "added", "Втора"),
+        ("i1", "added", "Първа, поправена"),
+        ("i2", "added", None),
         ("i1", "updated", "Първа, поправена"),
-        ("i2", "removed", "Втора"),
+        ("i2", "removed", None),
     ]
     assert [r["id"] for r in workspace.public["events"].rows] == ["i1"]
 
@@ -383,7 +384,9 @@ def test_the_public_database_page_leads_to_citing_and_hides_bookkeeping(served):
 
 
 def test_public_settings_stay_safe(served):
-    settings = get(served, "/-/settings.json").json()
+    # /-/settings.json answers administrators only (issue 17): read the live settings.
+    assert get(served, "/-/settings.json").status_code == 403
+    settings = served.settings_dict()
     assert settings["allow_csv_stream"] is False
     assert settings["sql_time_limit_ms"] <= 2000
     assert settings["max_returned_rows"] <= 1000
@@ -424,7 +427,7 @@ def test_table_pages_keep_datasettes_table_markup(served, data_dir):
     plain = Datasette(
         [str(data_dir / "public.db")],
         metadata=json.loads(get(served, "/-/metadata.json").text),
-        settings=json.loads(get(served, "/-/settings.json").text),
+        settings=served.settings_dict(),
     )
     for path in (
         "/public/events",

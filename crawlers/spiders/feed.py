@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import scrapy
 
@@ -17,6 +17,13 @@ def _entry_address(feed_url: str, entry) -> str:
     key = entry.guid or hashlib.sha1(f"{entry.title}|{entry.summary}".encode()).hexdigest()[:16]
     separator = "&" if "?" in feed_url else "?"
     return f"{feed_url}{separator}romareact_entry={quote(str(key), safe='')}"
+
+
+def _web_entries(feed_url: str, entries: list) -> tuple[list, int]:
+    """The entries whose link (if any) is an http(s) address, and how many were not."""
+    kept = [e for e in entries if not e.link or urlsplit(urljoin(feed_url, e.link)).scheme
+            in ("http", "https")]  # fmt: skip
+    return kept, len(entries) - len(kept)
 
 
 FEED_PRIORITY = 100
@@ -74,7 +81,12 @@ class FeedSpider(ArticleSpider):
         if not parsed.entries:
             self.crawler.stats.inc_value("romareact/feed_empty")
             self.logger.warning("feed %s has no entries", response.url)
-        self._record(source, response, parsed, content_type)
+        entries, bad = _web_entries(response.url, parsed.entries)
+        if bad:
+            # (issue 17) one bad entry is skipped and counted, never the rest of the feed.
+            self.crawler.stats.inc_value("romareact/entry_bad_link", bad)
+            self.logger.warning("feed %s: %d entries without a web address", response.url, bad)
+        self._record(source, response, parsed, content_type, bad)
         follow = self.crawler.settings.getbool("ROMAREACT_FOLLOW_ARTICLES", True)
         identities = usable_guids(source["id"], parsed.entries, response.url)
         listed: set[str] = set()
@@ -82,7 +94,7 @@ class FeedSpider(ArticleSpider):
         # of a huge feed is kept as the feed gives it, and the source is marked capped.
         cap = self.crawler.settings.getint("ROMAREACT_MAX_ARTICLES_PER_SOURCE", 0)
         followed = unfollowed = 0
-        for entry in parsed.entries:
+        for entry in entries:
             story = identities.get((entry.guid or "").strip())
             if story is not None:
                 if story in listed:
@@ -124,7 +136,7 @@ class FeedSpider(ArticleSpider):
             if self.health:
                 self.health.capped(source["id"], cap, unfollowed)
 
-    def _record(self, source: dict, response, parsed, content_type: str) -> None:
+    def _record(self, source: dict, response, parsed, content_type: str, bad: int = 0) -> None:
         if self.health is None:
             return
         if not parsed.entries:
@@ -142,6 +154,7 @@ class FeedSpider(ArticleSpider):
             bozo=bool(parsed.bozo),
             etag=response.headers.get("ETag", b"").decode("latin-1") or None,
             last_modified=response.headers.get("Last-Modified", b"").decode("latin-1") or None,
+            bad_entries=bad,
         )
 
     def feed_failed(self, failure):

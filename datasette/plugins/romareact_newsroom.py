@@ -20,10 +20,11 @@ English where the editor chose it. Every action answers with a message saying wh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import sqlite_utils
@@ -35,9 +36,12 @@ from datasette import hookimpl
 from geocode.gazetteer import Gazetteer
 from romareact import curation, merging, sources, users
 from romareact.categories import CATEGORIES
+from romareact.credentials import CredentialStore, hide_credentials, server_key
 from romareact.db import ITEM_STATUSES, connect
 from romareact.newsroom_text import language, status_label, translator
 from romareact.publish import export_public, refresh_events
+from romareact.redirects import safe_next
+from romareact.root_sessions import LIFETIME_SECONDS, RootSessions, strip_cookie
 
 SESSION_COOKIE = "rr_session"
 SESSION_NAMESPACE = "romareact-session"
@@ -51,6 +55,22 @@ UNDO_NAMESPACE = "romareact-undo"
 
 
 @hookimpl
+def prepare_connection(conn, database):
+    # (issue 17) no query Datasette runs reads a password hash, a session or a failed login.
+    if database == "newsroom":
+        hide_credentials(conn)
+
+
+def credentials(datasette) -> CredentialStore:
+    """The one store of credentials for this Datasette (the sign-in code's own connection)."""
+    store = getattr(datasette, "_romareact_credentials", None)
+    if store is None:
+        store = CredentialStore(datasette.get_database("newsroom").path)
+        datasette._romareact_credentials = store
+    return store
+
+
+@hookimpl
 def actor_from_request(datasette, request):
     value = request.cookies.get(SESSION_COOKIE)
     if not value:
@@ -59,22 +79,67 @@ def actor_from_request(datasette, request):
     async def actor():
         try:
             session = datasette.unsign(value, SESSION_NAMESPACE)
-        except Exception:  # a forged or expired cookie is simply no session
+        except Exception:  # a forged cookie is simply no session
             return None
-        newsroom = datasette.get_database("newsroom")
-        row = (
-            await newsroom.execute(
-                "select username, role, session_version, language from users "
-                "where username = ? and active = 1",
-                [session.get("u")],
-            )
-        ).first()
-        # A changed password or a disabled account ends the session.
-        if row is None or (row["session_version"] or "") != session.get("v", ""):
+        if not isinstance(session, dict) or not isinstance(session.get("k"), str):
+            return None  # a cookie of the old kind, without a server-side session
+        if session.get("root"):
+            return root_sessions(datasette).actor(session["k"])
+        # The session is on the server: expired, signed out, disabled or a changed
+        # password all end it, whatever the browser keeps.
+        row = await credentials(datasette).run(lambda db: users.session_user(db, session["k"]))
+        if row is None:
             return None
         return {"id": row["username"], "role": row["role"], "language": row["language"]}
 
     return actor
+
+
+def root_sessions(datasette) -> RootSessions:
+    sessions = getattr(datasette, "_romareact_root_sessions", None)
+    if sessions is None:
+        sessions = datasette._romareact_root_sessions = RootSessions()
+    return sessions
+
+
+async def root_sign_in(datasette, request):
+    """/-/auth-token, the one-time link `serve --root` prints: a root session of this process."""
+    token = request.args.get("token") or ""
+    expected = getattr(datasette, "_root_token", None)
+    if not expected or not secrets.compare_digest(token, expected):
+        raise Forbidden("Invalid token")
+    datasette._root_token = None  # one time only
+    response = Response.redirect("/newsroom/-/queue")
+    key = root_sessions(datasette).start()
+    session = datasette.sign({"k": key, "root": True}, SESSION_NAMESPACE)
+    session_cookie(response, request, session, LIFETIME_SECONDS)
+    return response
+
+
+@hookimpl
+def asgi_wrapper():
+    # Datasette's ds_actor cookie never expires; sessions here are ours (root's included).
+    def wrap(app):
+        async def without_ds_actor(scope, receive, send):
+            if scope["type"] == "http":
+                scope = {**scope, "headers": strip_cookie(scope.get("headers", []), b"ds_actor")}
+            await app(scope, receive, send)
+
+        return without_ds_actor
+
+    return wrap
+
+
+def session_cookie(response, request, value: str, max_age: int) -> None:
+    """Set the session cookie: HttpOnly, SameSite=Lax, Secure when served over HTTPS."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="lax",
+        secure=request.scheme == "https",
+        max_age=max_age,
+    )
 
 
 def _role(request) -> str | None:
@@ -262,20 +327,18 @@ async def switch_language(datasette, request):
 
 
 async def login(datasette, request):
-    newsroom = datasette.get_database("newsroom")
     error = None
     if request.method == "POST":
         form = await _form(request)
         username = (form.get("username") or "").strip().lower()
         address = _address(request)
 
-        def attempt(conn):
-            db = sqlite_utils.Database(conn)
+        def attempt(db):
             if users.login_blocked(db, username, address):
                 return "blocked"
             return users.authenticate(db, username, form.get("password") or "", address)
 
-        result = await newsroom.execute_write_fn(attempt, block=True)
+        result = await credentials(datasette).run(attempt)
         t = translator(_lang(request))
         if result == "blocked":
             error = t("login.blocked")
@@ -283,17 +346,16 @@ async def login(datasette, request):
             response.status = 429
             return response
         if result:
-            session = {"u": result["username"], "v": result["session_version"] or ""}
-            target = form.get("next") or "/newsroom/-/queue"
-            if not target.startswith("/") or target.startswith("//"):
-                target = "/newsroom/-/queue"
-            response = Response.redirect(target)
-            response.set_cookie(
-                SESSION_COOKIE,
-                datasette.sign(session, SESSION_NAMESPACE),
-                httponly=True,
-                samesite="lax",
-                max_age=12 * 3600,
+            # A new server-side session at every sign-in: an old cookie never becomes valid.
+            key = await credentials(datasette).run(
+                lambda db: users.start_session(db, result["username"])
+            )
+            response = Response.redirect(safe_next(form.get("next")))
+            session_cookie(
+                response,
+                request,
+                datasette.sign({"k": key}, SESSION_NAMESPACE),
+                int(users.SESSION_LIFETIME.total_seconds()),
             )
             return response
         error = t("login.wrong")
@@ -311,15 +373,12 @@ async def logout(datasette, request):
     await _form(request)
     actor = request.actor or {}
     if actor.get("role") in EDITOR_ROLES:
-        # Signing out ends the session everywhere: the old cookie stops being valid.
-        def rotate(conn):
-            sqlite_utils.Database(conn).execute(
-                "update users set session_version = ? where username = ?",
-                [secrets.token_hex(4), actor["id"]],
-            )
-            conn.commit()
-
-        await datasette.get_database("newsroom").execute_write_fn(rotate, block=True)
+        # Signing out ends the session everywhere: every cookie of this account stops working.
+        await credentials(datasette).run(lambda db: users.end_sessions(db, actor["id"]))
+    elif actor.get("id") == "root":
+        with contextlib.suppress(Exception):  # no root session in this cookie: none to end
+            cookie = request.cookies.get(SESSION_COOKIE, "")
+            root_sessions(datasette).end(datasette.unsign(cookie, SESSION_NAMESPACE)["k"])
     response = Response.redirect("/")
     response.set_cookie(SESSION_COOKIE, "", expires=0, max_age=0)
     return response
@@ -363,9 +422,10 @@ async def queue_counts(newsroom, clauses: list[str], params: dict) -> dict:
         return {row["status"]: row["n"] for row in rows}
     where = " and ".join(clauses)
     try:
+        # Every filter is a condition on items alone (_queue_filters): no join to read.
         rows = (
             await newsroom.execute(
-                f"select status, count(*) as n from (select items.status {_QUEUE_FROM} "
+                f"select status, count(*) as n from (select items.status from items "
                 f"where {where} limit {COUNT_CAP}) group by status",
                 params,
             )
@@ -378,9 +438,32 @@ async def queue_counts(newsroom, clauses: list[str], params: dict) -> dict:
     return counts
 
 
+async def _few_matches(newsroom, counts: dict, chosen: dict, where: str, params: dict) -> bool:
+    """Whether fewer than COUNT_CAP items match the page's filters and status: from the
+    counts when they are exact, else counted (up to COUNT_CAP) through the filters' index."""
+    shown = counts.values() if chosen["status"] in ("", "all") else [counts.get(chosen["status"])]
+    if all(isinstance(n, int) or n is None for n in shown):
+        return sum(n or 0 for n in shown) < COUNT_CAP
+    try:
+        row = (
+            await newsroom.execute(
+                f"select count(*) from (select 1 from items where {where} limit {COUNT_CAP})",
+                params,
+            )
+        ).first()
+    except QueryInterrupted:
+        return False
+    return row[0] < COUNT_CAP
+
+
 def _queue_filters(args) -> tuple[list[str], dict, dict]:
     """SQL conditions and parameters from the queue's filter form, all but the status (the
-    counts per status need the rest alone); always parameterised."""
+    counts per status need the rest alone); always parameterised.
+
+    Each is a condition on items alone, through an index of its own (a place's mentions, a
+    category's events, the items of a status by day), so that a count reads the matching
+    items and a page either walks the queue's order testing membership of the matches or
+    sorts the matches, whichever SQLite finds cheaper, never every item."""
     chosen = {
         key: (args.get(key) or "").strip()
         for key in ("status", "source", "province", "category", "from", "to", "q")
@@ -392,19 +475,38 @@ def _queue_filters(args) -> tuple[list[str], dict, dict]:
         clauses.append("items.source_id = :source")
         params["source"] = chosen["source"]
     if chosen["province"]:
-        clauses.append("places.province = :province")
+        # The primary place's province, as the page shows it.
+        clauses.append(
+            "items.id in (select item_id from mentions where is_primary = 1 and place_id in"
+            " (select id from places where province = :province))"
+        )
         params["province"] = chosen["province"]
     if chosen["category"]:
-        clauses.append("events.category = :category")
+        clauses.append(
+            "coalesce(items.cluster_id, items.id) in"
+            " (select id from events where category = :category)"
+        )
         params["category"] = chosen["category"]
-    for key, op in (("from", ">="), ("to", "<=")):
+    dated = False
+    for key in ("from", "to"):
         try:
             date.fromisoformat(chosen[key])
         except ValueError:
             chosen[key] = ""
             continue
-        clauses.append(f"substr(coalesce(items.published, items.fetched), 1, 10) {op} :{key}")
-        params[key] = chosen[key]
+        # On the ISO timestamp itself (the queue's index holds it, and the day index):
+        # a day's timestamps sort after the day and before the next day.
+        if key == "from":
+            clauses.append("coalesce(items.published, items.fetched) >= :from")
+            params["from"] = chosen["from"]
+        else:
+            clauses.append("coalesce(items.published, items.fetched) < :to")
+            params["to"] = (date.fromisoformat(chosen["to"]) + timedelta(days=1)).isoformat()
+        dated = True
+    if dated:
+        # Every status there is (the triggers of migration 9 list each one), so the index of
+        # dates per status (migration 11) serves a date range whatever the status chosen.
+        clauses.append("items.status in (select status from item_status_counts)")
     if chosen["q"]:
         words = re.findall(r"\w+", chosen["q"])
         if words:
@@ -436,13 +538,25 @@ async def queue(datasette, request):
         if "q" in params
         else ""
     )
-    sql = _QUEUE_SQL.format(from_=_QUEUE_FROM, where=where_listed, exact_first=exact_first)
+    counts = await queue_counts(newsroom, clauses, params)
+    from_ = _QUEUE_FROM
+    if clauses != ["1 = 1"] and await _few_matches(newsroom, counts, chosen, where_listed, listed):
+        # Fewer than COUNT_CAP matches: read them through their filter's index and sort
+        # them, instead of walking the queue's order far for a rare match. (The LIMIT keeps
+        # SQLite from folding the subquery back into a walk of the queue's index.)
+        from_ = _QUEUE_FROM.replace(
+            "from items\n",
+            f"from (select items.rowid as matched from items where {where_listed}"
+            f" limit {COUNT_CAP}) as matches\njoin items on items.rowid = matches.matched\n",
+            1,
+        )
+        where_listed = "1 = 1"  # tested in the subquery
+    sql = _QUEUE_SQL.format(from_=from_, where=where_listed, exact_first=exact_first)
     too_slow = False
     try:
         rows = (await newsroom.execute(sql, listed)).rows
     except QueryInterrupted:  # a rare match far down the backlog: say so, not HTTP 500
         rows, too_slow = [], True
-    counts = await queue_counts(newsroom, clauses, params)
     source_rows = (await newsroom.execute("select id, name from sources order by name")).rows
     provinces = [
         r["name"]
@@ -778,11 +892,12 @@ async def submit(datasette, request):
         if form.get("website"):  # the honeypot: people never see this field
             return Response.redirect(f"/submit?sent=1&lang={lang}")
         address = _address(request)
+        key = await credentials(datasette).run(server_key)  # the sender's hash is keyed
         place_name = (form.get("place") or "").strip()
 
         def store(conn):
             db = sqlite_utils.Database(conn)
-            if not curation.submission_allowed(db, address):
+            if not curation.submission_allowed(db, address, key):
                 return "limited"
             event_date = form.get("date") or None
             if event_date:
@@ -800,6 +915,7 @@ async def submit(datasette, request):
                 places=places, place_text=place_name, event_date=event_date,
                 link=(form.get("link") or "").strip() or None,
                 contact=form.get("contact") or None, language=lang, address=address,
+                address_key=key,
             )  # fmt: skip
 
         try:
@@ -832,8 +948,7 @@ async def users_page(datasette, request):
     if request.method == "POST":
         form = await _form(request)
 
-        def change(conn):
-            db = sqlite_utils.Database(conn)
+        def change(db):
             if form.get("action") == "add":
                 users.add_user(db, form.get("username") or "", form.get("password") or "",
                                form.get("role") or "editor", actor)  # fmt: skip
@@ -849,7 +964,8 @@ async def users_page(datasette, request):
                 )  # fmt: skip
 
         try:
-            await newsroom.execute_write_fn(change, block=True)
+            # Through the credential store: it alone sees (and ends) the account's sessions.
+            await credentials(datasette).run(change)
             return Response.redirect("/newsroom/-/users")
         except users.UserError as problem:
             error = str(problem)
@@ -899,6 +1015,7 @@ def register_routes():
         (r"^/newsroom/-/undo$", undo),
         (r"^/newsroom/-/language$", switch_language),
         (r"^/newsroom/-/users$", users_page),
+        (r"^/-/auth-token$", root_sign_in),
         (r"^/newsroom/-/sources$", sources_page),
         (r"^/newsroom/-/audit$", audit_redirect),
         (r"^/submit$", submit),
