@@ -69,20 +69,29 @@ class EventFilter:
         )
 
     def where(self) -> tuple[str, list]:
-        clauses, params = ["lat is not null", "lon is not null"], []
+        """The filter on the events table, placed events only."""
+        clauses, params = self.clauses()
+        return " and ".join(["lat is not null", "lon is not null", *clauses]), params
+
+    def clauses(self, table: str = "") -> tuple[list[str], list]:
+        """Topic, province and date conditions on `table`'s columns (an alias such as the
+        R*Tree's own copies, or none for the events table itself)."""
+        column = f"{table}." if table else ""
+        clauses, params = [], []
         if self.categories:
-            clauses.append(f"category in ({','.join('?' for _ in self.categories)})")
+            marks = ",".join("?" for _ in self.categories)
+            clauses.append(f"{column}category in ({marks})")
             params.extend(self.categories)
         if self.province:
-            clauses.append("province = ?")
+            clauses.append(f"{column}province = ?")
             params.append(self.province)
         if self.date_from:
-            clauses.append("date >= ?")
+            clauses.append(f"{column}date >= ?")
             params.append(self.date_from)
         if self.date_to:
-            clauses.append("date <= ?")
+            clauses.append(f"{column}date <= ?")
             params.append(self.date_to)
-        return " and ".join(clauses), params
+        return clauses, params
 
 
 def as_database(public_db: str | Path | sqlite_utils.Database) -> sqlite_utils.Database:

@@ -357,19 +357,7 @@ def _rtree_where(event_filter: EventFilter) -> tuple[str, list]:
     events in a box are filtered before any of their rows is read. (On the events columns,
     SQLite read a topic index first and looked up every event of that topic in the whole
     country: 0.9 s at a million events.)"""
-    clauses, params = [], []
-    if event_filter.categories:
-        clauses.append(f"r.category in ({','.join('?' for _ in event_filter.categories)})")
-        params.extend(event_filter.categories)
-    if event_filter.province:
-        clauses.append("r.province = ?")
-        params.append(event_filter.province)
-    if event_filter.date_from:
-        clauses.append("r.date >= ?")
-        params.append(event_filter.date_from)
-    if event_filter.date_to:
-        clauses.append("r.date <= ?")
-        params.append(event_filter.date_to)
+    clauses, params = event_filter.clauses("r")
     return _where(clauses), params
 
 
