@@ -164,11 +164,14 @@ def test_a_huge_feed_is_capped_and_does_not_starve_the_others(crawl):
     pages = [moment for path, moment in crawl["times"] if path.startswith("/a/h")]
     assert len(pages) == 20  # only its share of article pages
     assert "capped: 20" in crawl["health"]["huge"]["notice"]
-    # Every feed was asked for before the huge feed's article pages (retries aside).
+    # Every feed was asked for before the huge feed's article pages (retries aside), but for
+    # the two connections a host gets at once: the last feed and the first pages can be in
+    # flight together and reach the server in either order.
     first = {}
     for path, moment in crawl["times"]:
         first.setdefault(path, moment)
-    assert max(moment for path, moment in first.items() if path.endswith(".xml")) <= min(pages)
+    last_feed = max(moment for path, moment in first.items() if path.endswith(".xml"))
+    assert sum(moment < last_feed for moment in pages) <= 2
     # The healthy feed's article pages come early: within a bound far below the minutes a
     # 10,000-item feed took when it queued ahead (the stalled feeds time out after 3 s).
     good_pages = [moment - crawl["started"] for path, moment in crawl["times"]

@@ -35,7 +35,13 @@ class FeedSpider(ArticleSpider):
     name = "feed"
     kind = "feed"
 
+    # Article pages found before every feed was requested wait here. Scrapy takes start
+    # requests lazily (only while the downloader has room), so a feed not yet yielded has
+    # no place in the scheduler's priority order, and a huge feed's pages would pass it.
+    _held_articles: list | None = None
+
     async def start(self):
+        self._held_articles = []
         for source in self.sources:
             # Conditional GET: an unchanged feed answers 304 and costs nothing.
             headers = self.health.validators(source["id"]) if self.health else {}
@@ -53,6 +59,11 @@ class FeedSpider(ArticleSpider):
                 cb_kwargs={"source": source},
                 meta={"handle_httpstatus_list": [304]},
             )
+        # Every feed is now scheduled, ahead of any article page by its priority. The held
+        # pages go out as start output, so the spider middlewares (URL length) still see them.
+        held, self._held_articles = self._held_articles, None
+        for request in held:
+            yield request
 
     def parse_feed(self, response, source: dict):
         if response.status == 304:
@@ -130,7 +141,11 @@ class FeedSpider(ArticleSpider):
             request = self.follow_article(response, link, source, known)
             if request is not None:
                 followed += 1
-                yield request
+                if self._held_articles is not None:
+                    request.headers.setdefault("Referer", response.url)  # as from the feed
+                    self._held_articles.append(request)
+                else:
+                    yield request
         if unfollowed:
             self.crawler.stats.inc_value("romareact/capped_entries", unfollowed)
             if self.health:
