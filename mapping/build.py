@@ -79,6 +79,9 @@ _STYLE = """
   .rr-legend-area {border: 2px dashed #666; border-radius: 50%; width: 12px; height: 12px;}
   .rr-legend-sensitive {border: 2px solid #a15c00; border-radius: 2px; width: 10px; height: 10px;}
   .rr-links a {margin-right: 8px;}
+  /* The attribution's links are told from its text by more than colour (WCAG 1.4.1):
+     Leaflet's own blue on grey is 2.55:1, under the 3:1 that colour alone needs. */
+  .leaflet-control-attribution a {text-decoration: underline;}
   .rr-size-legend {margin-top: 6px;}
   .rr-size-row {display: flex; align-items: center; gap: 6px; margin: 2px 0;}
   .rr-size-cell {flex: none; width: 62px; display: flex; justify-content: center;}
