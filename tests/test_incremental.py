@@ -364,3 +364,13 @@ def test_no_item_index_that_no_query_reads(workspace):
     for sql in ("select id, guid_key from items where canonical_url = ?",
                 "select id from items where guid_key = ?"):  # fmt: skip
         _assert_no_scan(_plan(workspace.newsroom, sql, ["x"]))
+
+
+def test_a_chosen_source_reads_its_own_index_not_every_item_of_the_status(workspace):
+    chosen = {"status": "new", "source": "a"}
+    where = "1 = 1 and items.source_id = :source and " + newsroom_plugin.status_condition(chosen)
+    # The page's count of matches and its rows (few matches: read through the filter).
+    plan = _plan(workspace.newsroom,
+                 f"select count(*) from (select 1 from items where {where} limit 2000)",
+                 {"status": "new", "source": "a"})  # fmt: skip
+    assert "items_source_fetched" in plan and "(status=?)" not in plan, plan
