@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import sqlite3
 import time
 import uuid
@@ -626,6 +627,25 @@ def _newsroom_14_story_lead(db: sqlite_utils.Database) -> None:
         db["items"].add_column("story_lead", int, not_null_default=0)
 
 
+def _newsroom_19_relevance_scale(db: sqlite_utils.Database) -> None:
+    """Stored relevance onto the curve scoring uses since issue 20, s / (s + 1.2 ln 2), from
+    the old 1 - exp(-s / 1.2): the same order and threshold, so a queue does not mix the two
+    scales (old scores all near 0.99 would sort above every new one)."""
+
+    def rescale(old: float | None) -> float | None:
+        if old is None or old <= 0:
+            return old
+        if old >= 1:
+            return 1.0
+        strength = -1.2 * math.log(1 - old)
+        return round(strength / (strength + 1.2 * math.log(2)), 3)
+
+    db.conn.create_function("romareact_rescale_relevance", 1, rescale, deterministic=True)
+    db.execute(
+        "update items set relevance = romareact_rescale_relevance(relevance) where relevance > 0"
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 # ---- issue 17: server-side sessions and the server's own keys (editors never read them) ----
@@ -676,6 +696,7 @@ NEWSROOM_MIGRATIONS: list[Migration] = [
     (15, "server-side sessions; the server's keys", _newsroom_15_sessions),
     (16, "source_health.bad_entries_last", _newsroom_16_bad_entries),
     (18, "items.guid_key; source_health.notice", _newsroom_18_story_identity_and_notices),
+    (19, "items.relevance on the curve that separates strong texts", _newsroom_19_relevance_scale),
 ]
 
 

@@ -97,3 +97,28 @@ def test_filtered_searches_read_the_filtered_rows_not_each_match(tmp_path):
     for column in ("province", "category"):
         plan = _search_plan(public, column)
         assert f"({column}=?)" in plan and "rowid=?" not in plan, plan
+
+
+def test_relevance_stored_on_the_old_curve_is_moved_to_the_new_one(tmp_path):
+    import math
+
+    from romareact.relevance import HALF_STRENGTH
+
+    before_19 = [m for m in db.NEWSROOM_MIGRATIONS if m[0] < 19]
+    old = sqlite_utils.Database(tmp_path / "newsroom.db")
+    db.migrate(old, before_19)
+    strengths = {"weak": 0.3, "threshold": HALF_STRENGTH, "strong": 3.0, "stronger": 6.0}
+    scores = {key: round(1 - math.exp(-s / 1.2), 3) for key, s in strengths.items()}
+    old["items"].insert_all(
+        [_item(id=key, url=f"https://example.org/{key}", canonical_url=f"https://example.org/{key}",
+               relevance=score) for key, score in scores.items()]
+        + [_item(id="unscored", url="https://example.org/u", canonical_url="https://example.org/u")]
+    )  # fmt: skip
+    old.close()
+    upgraded = db.open_newsroom(tmp_path / "newsroom.db")
+    stored = {row["id"]: row["relevance"] for row in upgraded["items"].rows}
+    assert stored.pop("unscored") is None
+    for key, strength in strengths.items():  # the old score kept 3 decimals
+        assert abs(stored[key] - strength / (strength + HALF_STRENGTH)) < 0.01, key
+    assert stored["threshold"] == 0.5
+    assert stored["strong"] < stored["stronger"] < 0.9  # told apart, no longer both 0.99
